@@ -1,0 +1,80 @@
+"""The model of Eq. (9): Zeeman shifts and disorder realizations.
+
+Couplings are drawn from a :class:`numpy.random.SeedSequence` keyed by
+``(base_seed, N, realization)`` only, as standard normals that are then scaled by
+``U / sqrt(N)`` and ``D / sqrt(N)``. The same realization index therefore gives the same
+disorder pattern at every U, D and B (common random numbers), results do not depend on the
+order in which jobs run, and adding realizations never changes existing ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .params import Parameters
+
+
+def zeeman_shifts(n_spins: int, delta_omega_e: float) -> np.ndarray:
+    """Equally spaced shifts ``Delta_i = dw_e (2 i - N - 1) / N``, i = 1..N (footnote 37).
+
+    Returns
+    -------
+    (N,) array, rad/s (same unit as ``delta_omega_e``).
+    """
+    i = np.arange(1, n_spins + 1, dtype=float)
+    return delta_omega_e * (2.0 * i - n_spins - 1.0) / n_spins
+
+
+def standard_couplings(base_seed: int, n_spins: int, realization: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-variance disorder of one realization.
+
+    Returns
+    -------
+    z_u : (N, N) array
+        Symmetric, zero diagonal; ``z_u[i, j]`` for i < j are standard normals drawn in
+        ``numpy.triu_indices`` order.
+    z_d : (N,) array
+        Standard normals for the hyperfine couplings.
+    """
+    for name, value in (("base_seed", base_seed), ("n_spins", n_spins), ("realization", realization)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    rng = np.random.default_rng(np.random.SeedSequence([int(base_seed), int(n_spins), int(realization)]))
+    iu = np.triu_indices(n_spins, k=1)
+    z_pairs = rng.standard_normal(iu[0].size)
+    z_d = rng.standard_normal(n_spins)
+    z_u = np.zeros((n_spins, n_spins))
+    z_u[iu] = z_pairs
+    z_u += z_u.T
+    return z_u, z_d
+
+
+def realization_couplings(params: Parameters, base_seed: int, realization: int) -> tuple[np.ndarray, np.ndarray]:
+    """Couplings ``U_ij`` (symmetric (N, N), zero diagonal) and ``D_i`` ((N,)) in rad/s.
+
+    ``U_ij ~ N(0, U^2 / N)`` and ``D_i ~ N(0, D^2 / N)`` (Sec. II B).
+    """
+    z_u, z_d = standard_couplings(base_seed, params.n_spins, realization)
+    scale = 1.0 / np.sqrt(params.n_spins)
+    return params.u * scale * z_u, params.d * scale * z_d
+
+
+def check_couplings(n_spins: int, u_ij: np.ndarray, d_i: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Validate coupling arrays and return them as float arrays (symmetric U, zero diagonal)."""
+    u_ij = np.asarray(u_ij, dtype=float)
+    if u_ij.shape != (n_spins, n_spins):
+        raise ValueError(f"u_ij must have shape ({n_spins}, {n_spins}), got {u_ij.shape}")
+    if not np.all(np.isfinite(u_ij)):
+        raise ValueError("u_ij contains non-finite values")
+    if not np.allclose(u_ij, u_ij.T, rtol=0, atol=1e-12 * max(1.0, np.abs(u_ij).max())):
+        raise ValueError("u_ij must be symmetric")
+    if np.any(np.diag(u_ij) != 0):
+        raise ValueError("u_ij must have a zero diagonal")
+    if d_i is None:
+        return u_ij, np.zeros(n_spins)
+    d_i = np.asarray(d_i, dtype=float)
+    if d_i.shape != (n_spins,):
+        raise ValueError(f"d_i must have shape ({n_spins},), got {d_i.shape}")
+    if not np.all(np.isfinite(d_i)):
+        raise ValueError("d_i contains non-finite values")
+    return u_ij, d_i

@@ -1,0 +1,145 @@
+"""One disorder realization from explicit couplings: ED, strengths, stationary states.
+
+:func:`solve_realization` is the public entry point: any single result of the pipeline can
+be recomputed from the parameters and the couplings it records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .diagonalization import Spectrum, diagonalize
+from .model import check_couplings
+from .observables import mean_energy, mean_magnetization, nuclear_polarization
+from .params import Parameters, check_stationary_size
+from .rates import bath_generator, driven_generator, microwave_blocks
+from .stationary import check_stationary, stationary_state
+from .strengths import Strengths, transition_strengths
+
+
+@dataclass
+class RealizationResult:
+    """Stationary states of one realization at one or several microwave frequencies.
+
+    Per-state arrays are in flat order (sector k ascending, then energy ascending) and have
+    length ``2^(N+1)``; per-frequency arrays have length ``len(omega_mw)``.
+
+    Attributes
+    ----------
+    omega_mw : (F,) array, rad/s
+    p_n : (F,) array
+        Nuclear polarization, Eq. (26).
+    mean_energy : (F,) array
+        ``<H>`` in the lab frame, rad/s.
+    mean_reduced_energy : (F,) array
+        ``<H - w_e Sz>``, rad/s (what the fitting method uses; w_e cancels exactly).
+    mean_magnetization : (F,) array
+        ``<Sz>``.
+    residual : (F,) array
+        Relative residual of each stationary solve.
+    energy, reduced_energy, magnetization, iz : (2^(N+1),) arrays
+    populations : (F, 2^(N+1)) array
+    """
+
+    params: Parameters
+    u_ij: np.ndarray
+    d_i: np.ndarray
+    omega_mw: np.ndarray
+    p_n: np.ndarray
+    mean_energy: np.ndarray
+    mean_reduced_energy: np.ndarray
+    mean_magnetization: np.ndarray
+    residual: np.ndarray
+    energy: np.ndarray
+    reduced_energy: np.ndarray
+    magnetization: np.ndarray
+    iz: np.ndarray
+    populations: np.ndarray
+    spectrum: Spectrum | None = field(default=None, repr=False)
+    strengths: Strengths | None = field(default=None, repr=False)
+
+
+def stationary_states(
+    spectrum: Spectrum, strengths: Strengths, omega_mw, *, label: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stationary populations for each microwave frequency, reusing one set of strengths.
+
+    Returns
+    -------
+    populations : (F, 2^(N+1)) array
+    residuals : (F,) array
+    """
+    omega_mw = np.atleast_1d(np.asarray(omega_mw, dtype=float))
+    bath = bath_generator(spectrum, strengths)
+    populations = np.empty((omega_mw.size, sum(spectrum.dims)))
+    residuals = np.empty(omega_mw.size)
+    for f, w in enumerate(omega_mw):
+        generator = driven_generator(bath, microwave_blocks(spectrum, strengths, w))
+        where = f"{label}, " if label else ""
+        name = f"{where}omega_mw = {w:.9e} rad/s"
+        populations[f] = stationary_state(generator, label=name, check=False)
+        residuals[f] = check_stationary(generator, populations[f], label=name)
+    return populations, residuals
+
+
+def solve_realization(
+    params: Parameters,
+    u_ij,
+    d_i,
+    omega_mw,
+    *,
+    label: str = "",
+    keep_operators: bool = False,
+) -> RealizationResult:
+    """Exact stationary states of one realization (Eqs. 9, 11, 12, 16, 26).
+
+    Parameters
+    ----------
+    params : Parameters
+        N is taken from the shapes of the couplings and must match ``params.n_spins``.
+    u_ij : (N, N) array, rad/s
+        Symmetric dipolar couplings with zero diagonal.
+    d_i : (N,) array, rad/s
+        Hyperfine couplings.
+    omega_mw : float or (F,) array, rad/s
+        Microwave frequencies; all reuse one diagonalization and one set of strengths.
+    label : str
+        Names the realization in error messages.
+    keep_operators : bool
+        Keep the spectrum (eigenvectors) and strengths on the result (memory heavy).
+    """
+    u_ij = np.asarray(u_ij, dtype=float)
+    if u_ij.ndim != 2 or u_ij.shape[0] != params.n_spins:
+        raise ValueError(f"u_ij has shape {u_ij.shape}, but params.n_spins = {params.n_spins}")
+    check_stationary_size(params.n_spins)
+    u_ij, d_i = check_couplings(params.n_spins, u_ij, d_i)
+    omega_mw = np.atleast_1d(np.asarray(omega_mw, dtype=float))
+    if omega_mw.ndim != 1 or omega_mw.size == 0 or not np.all(np.isfinite(omega_mw)) or np.any(omega_mw <= 0):
+        raise ValueError("omega_mw must be one or more positive finite frequencies in rad/s")
+    spectrum = diagonalize(params, u_ij, d_i)
+    strengths = transition_strengths(spectrum)
+    populations, residuals = stationary_states(spectrum, strengths, omega_mw, label=label)
+    energy = spectrum.energy
+    reduced = spectrum.reduced_energy
+    magnetization = spectrum.magnetization
+    iz = spectrum.iz
+    return RealizationResult(
+        params=params,
+        u_ij=u_ij,
+        d_i=d_i,
+        omega_mw=omega_mw,
+        p_n=np.array([nuclear_polarization(p, iz) for p in populations]),
+        mean_energy=np.array([mean_energy(p, energy) for p in populations]),
+        mean_reduced_energy=np.array([mean_energy(p, reduced) for p in populations]),
+        mean_magnetization=np.array([mean_magnetization(p, magnetization) for p in populations]),
+        residual=residuals,
+        energy=energy,
+        reduced_energy=reduced,
+        magnetization=magnetization,
+        iz=iz,
+        populations=populations,
+        spectrum=spectrum if keep_operators else None,
+        strengths=strengths if keep_operators else None,
+    )

@@ -1,0 +1,113 @@
+"""Transition strengths between eigenstates (the operator parts of Eqs. 12 and 16).
+
+They depend only on the eigenvectors, not on T1e, T2e, w_1, w_MW or beta, so they are
+computed once per realization and reused for every microwave frequency.
+
+For each pair of neighbouring sectors (k, k+1) and each sector k:
+
+* ``flip[k][m, n] = sum_j |<n|S+_j|m>|^2`` for m in k, n in k+1 (bath spin flips);
+* ``sx[k][m, n] = |<n|Sx|m>|^2`` with ``Sx = sum_j Sx_j`` (microwaves, Eq. 16);
+* ``dephase[k][m, n] = sum_j |<n|Sz_j|m>|^2`` for m != n in sector k (bath, z part of
+  Eq. 12); its diagonal is zero.
+
+``S+_j`` maps the rows of sector k with spin j down one-to-one onto the rows of sector
+k+1 with spin j up, so ``<n|S+_j|m>`` is a product of two row subsets of the eigenvector
+blocks (one GEMM per spin). Off the diagonal, ``<n|Sz_j|m>`` equals ``<n|P_j|m>`` for the
+projector on spin j up, or minus the one on spin j down: the smaller row subset is used,
+with a symmetric rank-k update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg.blas as blas
+
+from .diagonalization import Spectrum
+
+
+@dataclass(frozen=True)
+class Strengths:
+    """Transition strengths of one realization (see module docstring).
+
+    ``flip`` and ``sx`` have N entries of shape (d_k, d_{k+1}); ``dephase`` has N+1
+    entries of shape (d_k, d_k).
+    """
+
+    flip: tuple
+    sx: tuple
+    dephase: tuple
+
+
+def _rows_with_spin(masks: np.ndarray, spin: int, up: bool) -> np.ndarray:
+    """Basis rows (both nuclear states) whose configuration has ``spin`` up (or down)."""
+    sel = np.nonzero(((masks >> spin) & 1) == (1 if up else 0))[0]
+    rows = np.empty(2 * sel.size, dtype=np.intp)
+    rows[0::2] = 2 * sel
+    rows[1::2] = 2 * sel + 1
+    return rows
+
+
+def _raising_rows(masks_lo: np.ndarray, masks_hi: np.ndarray, spin: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of sector k with ``spin`` down and their images under ``S+_spin`` in sector k+1."""
+    rows_lo = _rows_with_spin(masks_lo, spin, up=False)
+    conf_lo = masks_lo[rows_lo[0::2] // 2]
+    pos_hi = np.searchsorted(masks_hi, conf_lo | (1 << spin))
+    rows_hi = np.empty_like(rows_lo)
+    rows_hi[0::2] = 2 * pos_hi
+    rows_hi[1::2] = 2 * pos_hi + 1
+    return rows_lo, rows_hi
+
+
+def flip_strengths(spectrum: Spectrum, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(flip[k], sx[k])`` between sectors k and k+1, each (d_k, d_{k+1})."""
+    lo, hi = spectrum.sectors[k], spectrum.sectors[k + 1]
+    n_spins = spectrum.params.n_spins
+    flip = np.zeros((lo.dim, hi.dim))
+    total = np.zeros((lo.dim, hi.dim))
+    product = np.empty((lo.dim, hi.dim))
+    # Every spin selects the same number of rows, 2 C(N-1, k): one pair of gather buffers.
+    n_rows = 2 * lo.masks.size * (n_spins - k) // n_spins
+    sub_lo = np.empty((n_rows, lo.dim))
+    sub_hi = np.empty((n_rows, hi.dim))
+    for spin in range(n_spins):
+        rows_lo, rows_hi = _raising_rows(lo.masks, hi.masks, spin)
+        np.take(lo.vectors, rows_lo, axis=0, out=sub_lo)
+        np.take(hi.vectors, rows_hi, axis=0, out=sub_hi)
+        np.matmul(sub_lo.T, sub_hi, out=product)
+        total += product
+        product *= product
+        flip += product
+    total *= total
+    total *= 0.25  # Sx = (S+ + S-) / 2 and only S+ connects k to k+1
+    return flip, total
+
+
+def dephasing_strengths(spectrum: Spectrum, k: int) -> np.ndarray:
+    """``dephase[k]``: (d_k, d_k), symmetric, zero diagonal."""
+    sector = spectrum.sectors[k]
+    n_spins = spectrum.params.n_spins
+    dim = sector.dim
+    upper = np.zeros((dim, dim), order="F")
+    if k == 0 or k == n_spins:
+        return upper  # every Sz_j is proportional to the identity here
+    fewer_up = 2 * k <= n_spins
+    n_rows = 2 * sector.masks.size * (k if fewer_up else n_spins - k) // n_spins
+    sub = np.empty((n_rows, dim))  # C order: its transpose is a Fortran (d, r) matrix
+    for spin in range(n_spins):
+        rows = _rows_with_spin(sector.masks, spin, up=fewer_up)
+        np.take(sector.vectors, rows, axis=0, out=sub)
+        gram = blas.dsyrk(1.0, sub.T, trans=0, lower=0)  # upper triangle of sub.T @ sub
+        gram *= gram
+        upper += gram
+    upper = np.triu(upper, k=1)
+    return upper + upper.T
+
+
+def transition_strengths(spectrum: Spectrum) -> Strengths:
+    """All transition strengths of a realization (BLAS-3 on eigenvector row subsets)."""
+    n_spins = spectrum.params.n_spins
+    flips, sxs = zip(*(flip_strengths(spectrum, k) for k in range(n_spins)))
+    dephase = tuple(dephasing_strengths(spectrum, k) for k in range(n_spins + 1))
+    return Strengths(tuple(flips), tuple(sxs), dephase)
