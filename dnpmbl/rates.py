@@ -84,7 +84,7 @@ def bath_generator(spectrum: Spectrum, strengths: Strengths) -> Generator:
         gap = p.omega_e + _pair_gaps(spectrum, k)  # eps_n - eps_m for m in k, n in k+1
         factor = strengths.flip[k] / p.t1e  # (2 / T1e) * |S+|^2 / 2
         up.append(factor * expit(-p.beta * gap))
-        down.append((factor * expit(p.beta * gap)).T)
+        down.append((factor * expit(p.beta * gap)).T)  # a Fortran-order view, no copy
     return Generator(tuple(within), tuple(up), tuple(down))
 
 
@@ -108,7 +108,12 @@ def microwave_blocks(spectrum: Spectrum, strengths: Strengths, omega_mw: float) 
 
 
 def driven_generator(bath: Generator, microwave: list[np.ndarray]) -> Generator:
-    """Bath plus microwave rates (Eq. 11 with ``W = W_bath + W_MW``)."""
+    """Bath plus microwave rates (Eq. 11 with ``W = W_bath + W_MW``).
+
+    The microwave blocks are symmetric, so the downward blocks are formed as transposed
+    views of ``bath_down^T + W_MW`` (Fortran order: what the LAPACK solves want) without a
+    transposing copy.
+    """
     up = tuple(b + m for b, m in zip(bath.up, microwave))
-    down = tuple(b + m.T for b, m in zip(bath.down, microwave))
+    down = tuple(np.add(b.T, m).T for b, m in zip(bath.down, microwave))
     return Generator(bath.within, up, down)

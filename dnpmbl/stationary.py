@@ -68,21 +68,26 @@ def stationary_state(generator: Generator, *, label: str = "", check: bool = Tru
     """
     within, up, down = generator.within, generator.up, generator.down
     n_levels = len(within)
+    # factors[k] is the LU factorization of (-C_k)^T: a C-order array is the transpose of
+    # a Fortran one, so LAPACK factors it in place without a copy.
     factors = [None] * n_levels
     coupling = None  # Q_k,k+1 (-C_k+1)^-1 Q_k+1,k for the current k
     c = None
     for k in range(n_levels - 1, -1, -1):
-        c = within[k].copy()
-        if coupling is not None:
-            c += coupling
+        if coupling is None:
+            c = within[k].copy()
+        else:
+            c = coupling
+            c += within[k]
         np.fill_diagonal(c, 0.0)
         exit_down = down[k - 1].sum(axis=1) if k > 0 else 0.0
         np.fill_diagonal(c, -(c.sum(axis=1) + exit_down))
         if k == 0:
             break
-        neg_c = -c
-        factors[k] = scipy.linalg.lu_factor(neg_c, overwrite_a=True, check_finite=False)
-        x = scipy.linalg.lu_solve(factors[k], down[k - 1], check_finite=False)
+        np.negative(c, out=c)
+        factors[k] = scipy.linalg.lu_factor(c.T, overwrite_a=True, check_finite=False)
+        # X = (-C_k)^-1 Q_k,k-1, solved with the factors of the transpose (trans=1).
+        x = scipy.linalg.lu_solve(factors[k], down[k - 1], trans=1, check_finite=False)
         np.maximum(x, 0.0, out=x)
         coupling = up[k - 1] @ x
     pi = [None] * n_levels
@@ -90,7 +95,7 @@ def stationary_state(generator: Generator, *, label: str = "", check: bool = Tru
     for k in range(1, n_levels):
         rhs = pi[k - 1] @ up[k - 1]
         # pi_k (-C_k) = rhs  <=>  (-C_k)^T pi_k^T = rhs^T
-        v = scipy.linalg.lu_solve(factors[k], rhs, trans=1, check_finite=False)
+        v = scipy.linalg.lu_solve(factors[k], rhs, trans=0, check_finite=False)
         pi[k] = np.maximum(v, 0.0)
     p = np.concatenate(pi)
     p /= p.sum()

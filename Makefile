@@ -1,0 +1,24 @@
+# Two entry points for a fresh machine (see README):
+#   make run    set up the environment and reproduce the figures
+#   make test   set up the environment and run the test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CORES ?= 2
+CONFIG ?= config/config.yaml
+
+.PHONY: env run test bench
+
+env: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+test: env
+	$(PY) -m pytest -q
+
+bench: env
+	$(PY) bench/core.py

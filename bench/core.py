@@ -1,0 +1,176 @@
+"""Benchmark of the physics core (issue 2): prints figures, asserts nothing.
+
+    python bench/core.py [--sizes 8 10 12] [--repeats 3] [--frequencies 4]
+
+For each N: median wall time of the sector ED, the transition strengths, the first
+stationary state (bath rates included) and each further microwave frequency; peak resident
+memory of a process that does one realization; for N <= 10 the brute-force dense path of
+tests/bruteforce.py on the same realization and the ratio. Then the flop-limit efficiency:
+the time the same eigendecompositions and matrix products would take at this machine's
+measured GEMM, LU and eigh rates, over the time taken. Each N runs in its own process so
+that its peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from math import comb
+from pathlib import Path
+
+import numpy as np
+import scipy.linalg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import dnpmbl  # noqa: E402
+from dnpmbl.diagonalization import diagonalize  # noqa: E402
+from dnpmbl.realization import stationary_states  # noqa: E402
+from dnpmbl.strengths import transition_strengths  # noqa: E402
+
+SEED = 2016
+
+
+def sector_dims(n: int) -> list[int]:
+    return [2 * comb(n, k) for k in range(n + 1)]
+
+
+def strength_flops(n: int) -> float:
+    d = sector_dims(n)
+    flip = sum(2.0 * n * d[k] * d[k + 1] * (d[k] * (n - k) // n) for k in range(n))
+    dephase = sum(n * (d[k] * min(k, n - k) // n) * d[k] ** 2 for k in range(1, n))  # syrk: r d^2
+    return flip + dephase
+
+
+def stationary_flops(n: int) -> tuple[float, float]:
+    """(LU flops, GEMM-like flops: triangular solves and products) of one level reduction."""
+    d = sector_dims(n)
+    lu = sum(2.0 / 3.0 * d[k] ** 3 for k in range(1, n + 1))
+    other = sum(2.0 * d[k] ** 2 * d[k - 1] + 2.0 * d[k - 1] ** 2 * d[k] for k in range(1, n + 1))
+    return lu, other
+
+
+def machine_rates(n: int) -> dict:
+    """Measured GEMM and LU rates (flop/s) and eigh time for each sector size of N."""
+    rng = np.random.default_rng(0)
+    m = 1500
+    a = rng.standard_normal((m, m))
+    b = rng.standard_normal((m, m))
+    a @ b
+    t = time.perf_counter()
+    a @ b
+    gemm = 2.0 * m**3 / (time.perf_counter() - t)
+    scipy.linalg.lu_factor(a)
+    t = time.perf_counter()
+    scipy.linalg.lu_factor(a)
+    lu = 2.0 / 3.0 * m**3 / (time.perf_counter() - t)
+    eigh = {}
+    for dim in sorted(set(sector_dims(n))):
+        s = rng.standard_normal((dim, dim))
+        s += s.T
+        t = time.perf_counter()
+        scipy.linalg.eigh(s, driver="evd", check_finite=False)
+        eigh[dim] = time.perf_counter() - t
+    return {"gemm_flops": gemm, "lu_flops": lu, "eigh_s": eigh}
+
+
+def run_one(n: int, repeats: int, frequencies: int, dense: bool) -> dict:
+    params = dnpmbl.Parameters.from_units(n, u_mhz=15.0)
+    u_ij, d_i = dnpmbl.realization_couplings(params, SEED, 0)
+    offsets = np.linspace(-0.5, 0.5, frequencies)
+    omegas = [params.microwave_frequency(o) for o in offsets]
+    times = {"ed": [], "strengths": [], "first_stationary": [], "further_stationary": []}
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        spectrum = diagonalize(params, u_ij, d_i)
+        t1 = time.perf_counter()
+        strengths = transition_strengths(spectrum)
+        t2 = time.perf_counter()
+        stationary_states(spectrum, strengths, omegas[:1])
+        t3 = time.perf_counter()
+        pops, _ = stationary_states(spectrum, strengths, omegas)
+        t4 = time.perf_counter()
+        times["ed"].append(t1 - t0)
+        times["strengths"].append(t2 - t1)
+        times["first_stationary"].append(t3 - t2)
+        times["further_stationary"].append(((t4 - t3) - (t3 - t2)) / max(1, frequencies - 1))
+        del spectrum, strengths
+    out = {k: statistics.median(v) for k, v in times.items()}
+    out["n"] = n
+    out["realization_one_frequency_s"] = out["ed"] + out["strengths"] + out["first_stationary"]
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    p_n = 2.0 * pops @ dnpmbl.diagonalize(params, u_ij, d_i).iz
+    out["p_n"] = p_n.tolist()
+    if dense:
+        from tests import bruteforce  # the independent dense implementation of the tests
+
+        solve = getattr(bruteforce, "solve_dense")
+        t = time.perf_counter()
+        dense_result = solve(params, u_ij, d_i, omegas[:1])
+        out["dense_one_frequency_s"] = time.perf_counter() - t
+        out["dense_p_n"] = float(np.atleast_1d(dense_result["p_n"])[0])
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[8, 10, 12])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--frequencies", type=int, default=4)
+    parser.add_argument("--dense-max", type=int, default=10, help="largest N for the brute-force comparison")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one is not None:
+        print(json.dumps(run_one(args.one, args.repeats, args.frequencies, args.one <= args.dense_max)))
+        return 0
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    print(f"dnpmbl {dnpmbl.__version__} core benchmark; BLAS threads: {threads}; cores: {os.cpu_count()}")
+    header = (
+        f"{'N':>3} {'ED s':>7} {'strengths s':>11} {'1st w_MW s':>10} {'next w_MW s':>11} "
+        f"{'total(1) s':>10} {'peak MB':>8} {'dense s':>8} {'dense/ours':>10}"
+    )
+    print(header)
+    rows = []
+    for n in args.sizes:
+        cmd = [sys.executable, __file__, "--one", str(n), "--repeats", str(args.repeats),
+               "--frequencies", str(args.frequencies), "--dense-max", str(args.dense_max)]
+        res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+        rows.append(res)
+        dense = res.get("dense_one_frequency_s")
+        ratio = dense / res["realization_one_frequency_s"] if dense else None
+        print(
+            f"{n:>3} {res['ed']:>7.3f} {res['strengths']:>11.3f} {res['first_stationary']:>10.3f} "
+            f"{res['further_stationary']:>11.3f} {res['realization_one_frequency_s']:>10.3f} "
+            f"{res['peak_rss_mb']:>8.0f} {dense if dense else float('nan'):>8.2f} "
+            f"{ratio if ratio else float('nan'):>10.1f}"
+        )
+        if dense:
+            print(f"    P_n dnpmbl {res['p_n'][0]:.12f}  dense {res['dense_p_n']:.12f}")
+    print("\nflop-limit efficiency (time at this machine's measured rates / time taken):")
+    for res in rows:
+        n = res["n"]
+        rates = machine_rates(n)
+        ideal_ed = sum(rates["eigh_s"][d] for d in sector_dims(n))
+        ideal_str = strength_flops(n) / rates["gemm_flops"]
+        lu, other = stationary_flops(n)
+        ideal_ss = lu / rates["lu_flops"] + other / rates["gemm_flops"]
+        print(
+            f"  N={n:>2}: GEMM {rates['gemm_flops'] / 1e9:.0f} GF/s, LU {rates['lu_flops'] / 1e9:.0f} GF/s; "
+            f"ED {ideal_ed / res['ed']:.0%} ({ideal_ed:.2f} s ideal), "
+            f"strengths {ideal_str / res['strengths']:.0%} ({ideal_str:.2f} s), "
+            f"each further w_MW {ideal_ss / res['further_stationary']:.0%} ({ideal_ss:.2f} s)"
+        )
+    print("\ntargets (2 cores): N=12 realization with one w_MW <= 8 s; each further w_MW <= 0.6 s; "
+          "peak RSS <= 1500 MB; dense/ours >= 50 at N=10")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
