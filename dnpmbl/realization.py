@@ -62,9 +62,11 @@ class RealizationResult:
 
 
 def stationary_states(
-    spectrum: Spectrum, strengths: Strengths, omega_mw, *, label: str = ""
+    spectrum: Spectrum, strengths: Strengths, omega_mw, *, label: str = "", progress=None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Stationary populations for each microwave frequency, reusing one set of strengths.
+
+    ``progress(i, n)``, if given, is called after each frequency.
 
     Returns
     -------
@@ -81,6 +83,8 @@ def stationary_states(
         name = f"{where}omega_mw = {w:.9e} rad/s"
         populations[f] = stationary_state(generator, label=name, check=False)
         residuals[f] = check_stationary(generator, populations[f], label=name)
+        if progress is not None:
+            progress(f + 1, omega_mw.size)
     return populations, residuals
 
 
@@ -120,15 +124,31 @@ def solve_realization(
         raise ValueError("omega_mw must be one or more positive finite frequencies in rad/s")
     spectrum = diagonalize(params, u_ij, d_i)
     strengths = transition_strengths(spectrum)
-    populations, residuals = stationary_states(spectrum, strengths, omega_mw, label=label)
+    result = solve_from_operators(spectrum, strengths, omega_mw, u_ij, d_i, label=label)
+    if keep_operators:
+        result.spectrum, result.strengths = spectrum, strengths
+    return result
+
+
+def solve_from_operators(
+    spectrum: Spectrum, strengths: Strengths, omega_mw, u_ij, d_i, *, label: str = "", progress=None
+) -> RealizationResult:
+    """Stationary states and observables from a diagonalized realization (Eqs. 11-16, 26).
+
+    ``spectrum`` needs only energies and ``<Iz>`` per sector (no eigenvectors), so that the
+    workflow can store the operators of one job and solve them in the next.
+    """
+    params = spectrum.params
+    omega_mw = np.atleast_1d(np.asarray(omega_mw, dtype=float))
+    populations, residuals = stationary_states(spectrum, strengths, omega_mw, label=label, progress=progress)
     energy = spectrum.energy
     reduced = spectrum.reduced_energy
     magnetization = spectrum.magnetization
     iz = spectrum.iz
     return RealizationResult(
         params=params,
-        u_ij=u_ij,
-        d_i=d_i,
+        u_ij=np.asarray(u_ij, dtype=float),
+        d_i=np.asarray(d_i, dtype=float),
         omega_mw=omega_mw,
         p_n=np.array([nuclear_polarization(p, iz) for p in populations]),
         mean_energy=np.array([mean_energy(p, energy) for p in populations]),
@@ -140,6 +160,4 @@ def solve_realization(
         magnetization=magnetization,
         iz=iz,
         populations=populations,
-        spectrum=spectrum if keep_operators else None,
-        strengths=strengths if keep_operators else None,
     )

@@ -101,6 +101,10 @@ def fit_spin_temperature(
     p = _as_stack(populations)
     if not (e.shape == s.shape == p.shape):
         raise ValueError(f"shapes differ: energy {e.shape}, magnetization {s.shape}, populations {p.shape}")
+    if not (np.all(np.isfinite(p)) and np.all(np.isfinite(e)) and np.all(np.isfinite(s))):
+        raise ValueError("populations, energies and magnetizations must be finite")
+    if p.min() < -1e-12 or np.any(np.abs(p.sum(axis=1) - 1.0) > 1e-9):
+        raise ValueError("populations must be non-negative and sum to one in every realization")
     target_e = float(np.mean(np.sum(p * e, axis=1)))
     target_s = float(np.mean(np.sum(p * s, axis=1)))
     # Work in units where both moments are O(1): e / e_scale, s / s_scale.

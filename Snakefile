@@ -1,0 +1,25 @@
+# dnpmbl: De Luca, Rodriguez Arias, Mueller, Rosso, PRB 94, 014203 (2016), Figs. 2-5.
+#   snakemake --cores 2                            the paper's scale (config/config.yaml)
+#   snakemake --cores 2 --configfile config/quick.yaml
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/realizations.smk"
+include: "workflow/rules/analysis.smk"
+include: "workflow/rules/eigenstates.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,317 @@
+"""Parquet and array files exchanged between workflow rules.
+
+Every writer is atomic: it writes beside the target and renames, so a file appears complete
+or not at all. Every reader turns a missing, truncated or foreign file into
+:class:`DataFileError` naming the file, instead of a traceback deep inside pyarrow.
+Schemas are explicit (:data:`REALIZATION_SCHEMA`, :data:`STATES_SCHEMA`) and documented in
+``workflow/README.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import __version__
+from .diagonalization import Spectrum
+from .params import Parameters
+from .strengths import Strengths
+
+
+class DataFileError(RuntimeError):
+    """An input file is missing, truncated, or not what the rule expects."""
+
+
+@contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+PARAM_FIELDS = [
+    pa.field("n_spins", pa.int32()),
+    pa.field("omega_e_rad_s", pa.float64()),
+    pa.field("delta_omega_e_rad_s", pa.float64()),
+    pa.field("omega_n_rad_s", pa.float64()),
+    pa.field("omega_1_rad_s", pa.float64()),
+    pa.field("u_rad_s", pa.float64()),
+    pa.field("d_rad_s", pa.float64()),
+    pa.field("t1e_s", pa.float64()),
+    pa.field("t2e_s", pa.float64()),
+    pa.field("beta_s", pa.float64()),
+]
+_PARAM_NAMES = {
+    "n_spins": "n_spins",
+    "omega_e_rad_s": "omega_e",
+    "delta_omega_e_rad_s": "delta_omega_e",
+    "omega_n_rad_s": "omega_n",
+    "omega_1_rad_s": "omega_1",
+    "u_rad_s": "u",
+    "d_rad_s": "d",
+    "t1e_s": "t1e",
+    "t2e_s": "t2e",
+    "beta_s": "beta",
+}
+
+#: One row per microwave frequency of one realization (output of the steady-state rule).
+REALIZATION_SCHEMA = pa.schema(
+    [
+        pa.field("b_tesla", pa.float64()),
+        pa.field("u_mhz", pa.float64()),
+        pa.field("seed", pa.int64()),
+        pa.field("realization", pa.int32()),
+        pa.field("offset", pa.float64()),
+        pa.field("omega_mw_rad_s", pa.float64()),
+        pa.field("p_n", pa.float64()),
+        pa.field("mean_energy_rad_s", pa.float64()),
+        pa.field("mean_reduced_energy_rad_s", pa.float64()),
+        pa.field("mean_magnetization", pa.float64()),
+        pa.field("relative_residual", pa.float64()),
+        *PARAM_FIELDS,
+        pa.field("u_ij_rad_s", pa.list_(pa.float64())),
+        pa.field("d_i_rad_s", pa.list_(pa.float64())),
+        pa.field("populations", pa.list_(pa.float64())),
+        pa.field("dnpmbl_version", pa.string()),
+    ]
+)
+
+#: One row per eigenstate of one realization (flat order: sector, then energy).
+STATES_SCHEMA = pa.schema(
+    [
+        pa.field("sector", pa.int32()),
+        pa.field("energy_rad_s", pa.float64()),
+        pa.field("reduced_energy_rad_s", pa.float64()),
+        pa.field("magnetization", pa.float64()),
+        pa.field("iz", pa.float64()),
+    ]
+)
+
+
+def params_columns(params: Parameters) -> dict:
+    return {col: getattr(params, attr) for col, attr in _PARAM_NAMES.items()}
+
+
+def params_from_row(row: dict) -> Parameters:
+    return Parameters(**{attr: (int(row[col]) if attr == "n_spins" else float(row[col])) for col, attr in _PARAM_NAMES.items()})
+
+
+def write_table(table: pa.Table, path, *, metadata: dict | None = None) -> None:
+    """Write a Parquet table atomically, with optional JSON metadata under ``dnpmbl``."""
+    if metadata:
+        meta = dict(table.schema.metadata or {})
+        meta[b"dnpmbl"] = json.dumps(metadata, sort_keys=True).encode()
+        table = table.replace_schema_metadata(meta)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def read_table(path, schema: pa.Schema | None = None, *, columns=None) -> pa.Table:
+    """Read a Parquet file; check the columns of ``schema`` are present with their types."""
+    path = Path(path)
+    if not path.exists():
+        raise DataFileError(f"{path}: no such file")
+    try:
+        table = pq.read_table(path, columns=columns)
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise DataFileError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
+    if schema is not None:
+        for field in schema:
+            if columns is not None and field.name not in columns:
+                continue
+            if field.name not in table.schema.names:
+                raise DataFileError(f"{path}: missing column {field.name!r}: not a file this rule expects")
+            if not table.schema.field(field.name).type.equals(field.type):
+                raise DataFileError(
+                    f"{path}: column {field.name!r} has type {table.schema.field(field.name).type}, expected {field.type}"
+                )
+    return table
+
+
+def table_metadata(path) -> dict:
+    """The ``dnpmbl`` JSON metadata of a Parquet file ({} if none)."""
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except Exception as exc:
+        raise DataFileError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
+    raw = meta.get(b"dnpmbl")
+    return json.loads(raw) if raw else {}
+
+
+def realization_table(result, *, b_tesla, u_mhz, seed, realization, offsets) -> pa.Table:
+    """Per-frequency table of one solved realization (:data:`REALIZATION_SCHEMA`)."""
+    n_freq = result.omega_mw.size
+    columns = {
+        "b_tesla": [float(b_tesla)] * n_freq,
+        "u_mhz": [float(u_mhz)] * n_freq,
+        "seed": [int(seed)] * n_freq,
+        "realization": [int(realization)] * n_freq,
+        "offset": [float(o) for o in offsets],
+        "omega_mw_rad_s": result.omega_mw,
+        "p_n": result.p_n,
+        "mean_energy_rad_s": result.mean_energy,
+        "mean_reduced_energy_rad_s": result.mean_reduced_energy,
+        "mean_magnetization": result.mean_magnetization,
+        "relative_residual": result.residual,
+        **{k: [v] * n_freq for k, v in params_columns(result.params).items()},
+        "u_ij_rad_s": [result.u_ij.ravel().tolist()] * n_freq,
+        "d_i_rad_s": [result.d_i.tolist()] * n_freq,
+        "populations": [row.tolist() for row in result.populations],
+        "dnpmbl_version": [__version__] * n_freq,
+    }
+    return pa.table(columns, schema=REALIZATION_SCHEMA)
+
+
+def states_table(result) -> pa.Table:
+    """Per-state table of one realization (:data:`STATES_SCHEMA`)."""
+    n = result.params.n_spins
+    sector = np.rint(result.magnetization + n / 2.0).astype(np.int32)
+    return pa.table(
+        {
+            "sector": sector,
+            "energy_rad_s": result.energy,
+            "reduced_energy_rad_s": result.reduced_energy,
+            "magnetization": result.magnetization,
+            "iz": result.iz,
+        },
+        schema=STATES_SCHEMA,
+    )
+
+
+def save_operators(path, spectrum: Spectrum, strengths: Strengths, *, extra: dict | None = None) -> None:
+    """Write what the steady-state step needs from ED (energies, <Iz>, strengths) as .npz."""
+    arrays = {
+        "params": np.array(json.dumps(spectrum.params.as_dict())),
+        "n_sectors": np.array(len(spectrum.sectors)),
+    }
+    for k, sector in enumerate(spectrum.sectors):
+        arrays[f"reduced_energies_{k}"] = sector.reduced_energies
+        arrays[f"iz_{k}"] = sector.iz
+        arrays[f"dephase_{k}"] = strengths.dephase[k]
+        if k < len(strengths.flip):
+            arrays[f"flip_{k}"] = strengths.flip[k]
+            arrays[f"sx_{k}"] = strengths.sx[k]
+    for key, value in (extra or {}).items():
+        arrays[f"extra_{key}"] = np.asarray(value)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+
+
+def load_operators(path):
+    """Inverse of :func:`save_operators`: (params, spectrum-like, strengths, extra).
+
+    The returned spectrum has no eigenvectors (only energies and <Iz>), which is all the
+    rates and observables need.
+    """
+    from .diagonalization import Sector
+
+    path = Path(path)
+    if not path.exists():
+        raise DataFileError(f"{path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            params = Parameters.from_dict(json.loads(str(data["params"])))
+            n_sectors = int(data["n_sectors"])
+            sectors, flip, sx, dephase = [], [], [], []
+            for k in range(n_sectors):
+                e = data[f"reduced_energies_{k}"]
+                sectors.append(Sector(k, np.empty(0, dtype=np.int64), e, np.empty((0, 0)), data[f"iz_{k}"]))
+                dephase.append(data[f"dephase_{k}"])
+                if k < n_sectors - 1:
+                    flip.append(data[f"flip_{k}"])
+                    sx.append(data[f"sx_{k}"])
+            extra = {key[6:]: data[key] for key in data.files if key.startswith("extra_")}
+    except DataFileError:
+        raise
+    except Exception as exc:
+        raise DataFileError(f"{path}: not a readable operator file ({type(exc).__name__}: {exc})") from None
+    return params, Spectrum(params, tuple(sectors)), Strengths(tuple(flip), tuple(sx), tuple(dephase)), extra
+
+
+class PointData:
+    """The realizations of one (N, B, U) point, stacked for the analysis rules.
+
+    Attributes
+    ----------
+    params : Parameters (of the first realization; all must agree)
+    offsets, omega_mw : (F,) arrays
+    realizations : (R,) int array
+    reduced_energy, magnetization : (R, S) arrays
+    populations : (R, F, S) array
+    p_n : (R, F) array
+    """
+
+    def __init__(self, params, offsets, omega_mw, realizations, reduced_energy, magnetization, populations, p_n):
+        self.params = params
+        self.offsets = offsets
+        self.omega_mw = omega_mw
+        self.realizations = realizations
+        self.reduced_energy = reduced_energy
+        self.magnetization = magnetization
+        self.populations = populations
+        self.p_n = p_n
+
+    def offset_index(self, offset: float) -> int:
+        hits = np.nonzero(np.isclose(self.offsets, offset, rtol=0, atol=1e-9))[0]
+        if hits.size == 0:
+            raise KeyError(f"offset {offset} not among the solved offsets {self.offsets.tolist()}")
+        return int(hits[0])
+
+
+def load_point(table_paths, states_paths, *, with_populations: bool = True) -> PointData:
+    """Read and stack the per-realization files of one point, checking they agree."""
+    if len(table_paths) != len(states_paths) or not table_paths:
+        raise DataFileError("a point needs one states file per realization table, and at least one")
+    columns = ["offset", "omega_mw_rad_s", "p_n", "realization"] + [f.name for f in PARAM_FIELDS]
+    if with_populations:
+        columns.append("populations")
+    params = offsets = omega = None
+    reals, e_rows, s_rows, p_rows, pn_rows = [], [], [], [], []
+    for tpath, spath in zip(table_paths, states_paths):
+        t = read_table(tpath, REALIZATION_SCHEMA, columns=columns)
+        st = read_table(spath, STATES_SCHEMA, columns=["reduced_energy_rad_s", "magnetization"])
+        row = {name: t.column(name)[0].as_py() for name in [f.name for f in PARAM_FIELDS]}
+        p_here = params_from_row(row)
+        o = t.column("offset").to_numpy()
+        if params is None:
+            params, offsets, omega = p_here, o, t.column("omega_mw_rad_s").to_numpy()
+        elif p_here != params or not np.array_equal(o, offsets):
+            raise DataFileError(f"{tpath}: parameters or offsets differ from those of {table_paths[0]}")
+        e = st.column("reduced_energy_rad_s").to_numpy()
+        if e.size != 2 ** (params.n_spins + 1):
+            raise DataFileError(f"{spath}: {e.size} states, expected {2 ** (params.n_spins + 1)}")
+        e_rows.append(e)
+        s_rows.append(st.column("magnetization").to_numpy())
+        pn_rows.append(t.column("p_n").to_numpy())
+        reals.append(int(t.column("realization")[0].as_py()))
+        if with_populations:
+            flat = t.column("populations").combine_chunks().values.to_numpy()
+            if flat.size != o.size * e.size:
+                raise DataFileError(f"{tpath}: populations have {flat.size} values, expected {o.size * e.size}")
+            p_rows.append(flat.reshape(o.size, e.size))
+    return PointData(
+        params,
+        offsets,
+        omega,
+        np.array(reals),
+        np.stack(e_rows),
+        np.stack(s_rows),
+        np.stack(p_rows) if with_populations else None,
+        np.stack(pn_rows),
+    )

@@ -1,0 +1,152 @@
+"""Figures 2-5 in the style of a physics paper, from the tables of the workflow."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+STYLE = {
+    "font.family": "serif",
+    "font.size": 9,
+    "axes.labelsize": 9,
+    "legend.fontsize": 7.5,
+    "xtick.direction": "in",
+    "ytick.direction": "in",
+    "xtick.top": True,
+    "ytick.right": True,
+    "axes.linewidth": 0.7,
+    "lines.linewidth": 1.0,
+    "lines.markersize": 4,
+    "savefig.dpi": 200,
+    "figure.dpi": 100,
+    "legend.frameon": False,
+}
+COLORS = ["tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown"]
+
+
+def _note(fig, frame: pd.DataFrame):
+    n = frame["n_spins"].dropna().unique() if "n_spins" in frame else []
+    reals = frame["n_realizations"].dropna().unique() if "n_realizations" in frame else []
+    bits = []
+    if len(n) == 1:
+        bits.append(f"N = {int(n[0])}")
+    if len(reals) == 1:
+        bits.append(f"{int(reals[0])} realizations per point")
+    if bits:
+        fig.text(0.99, 0.005, ", ".join(bits), ha="right", va="bottom", fontsize=6, color="0.4")
+
+
+def figure2(table: pd.DataFrame):
+    """DNP profile: P_n against (w_MW - w_e)/2pi for each U; symbols exact, dashed FM, dotted PE."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(3.4, 2.6), constrained_layout=True)
+        for color, (u, rows) in zip(COLORS, table.groupby("u_mhz")):
+            rows = rows.sort_values("detuning_mhz")
+            x = rows["detuning_mhz"]
+            ax.errorbar(x, rows["p_n_mean"], yerr=rows["p_n_mean_se"], fmt="o", ms=2.5, color=color, elinewidth=0.6,
+                        label=f"U = {u:g} MHz, exact")
+            ax.plot(x, rows["p_n_fm"], "--", color=color, label="Eq. (1), $\\beta_{FM}$")
+            if "p_n_pe2_finite" in rows:
+                ax.plot(x, rows["p_n_pe2_finite"], ":", color=color, lw=0.9, label="Eq. (1), $\\beta_{PE}$ ($U^2$)")
+        ax.axhline(0, color="0.6", lw=0.5)
+        ax.set_xlabel(r"$(\omega_{MW} - \omega_e)/2\pi$ (MHz)")
+        ax.set_ylabel(r"$P_n$")
+        ax.legend(loc="best", ncol=1)
+        _note(fig, table)
+        return fig
+
+
+def figure3(table: pd.DataFrame):
+    """P_n against U (left) and B (right): exact mean (red disks, bootstrap errors), FM (blue
+    triangles), PE (black dashed)."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(6.8, 2.7), sharey=True, constrained_layout=True)
+        for ax, (panel, xcol, xlabel) in zip(axes, (("U", "u_mhz", r"$U/2\pi$ (MHz)"), ("B", "b_tesla", r"$B$ (T)"))):
+            rows = table[table["panel"] == panel].sort_values(xcol)
+            if rows.empty:
+                continue
+            x = rows[xcol]
+            ax.errorbar(x, rows["p_n_mean"], yerr=rows["p_n_mean_se"], fmt="o", color="tab:red", ms=4, elinewidth=0.7,
+                        capsize=1.5, label="exact, Eq. (26)")
+            ax.errorbar(x, rows["p_n_fm"], yerr=rows.get("p_n_fm_se"), fmt="^", color="tab:blue", ms=4, mfc="none",
+                        elinewidth=0.7, label=r"Eq. (1), $\beta_{FM}$")
+            order = int(rows["pe_order"].iloc[0]) if "pe_order" in rows else 2
+            ax.plot(x, rows["p_n_pe"], "k--", label=rf"Eq. (1), $\beta_{{PE}}$ ($U^{order}$)")
+            ax.set_xlabel(xlabel)
+            fixed = f"B = {rows['b_tesla'].iloc[0]:g} T" if panel == "U" else f"U = {rows['u_mhz'].iloc[0]:g} MHz"
+            ax.set_title(fixed, fontsize=8)
+        axes[0].set_ylabel(r"$P_n$")
+        axes[0].legend(loc="best")
+        _note(fig, table)
+        return fig
+
+
+def figure4(table: pd.DataFrame):
+    """(a) <n|Sz_1|n> against eigenstate index for each U; (b) delta M against N (log scale)."""
+    with plt.rc_context(STYLE):
+        fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(6.8, 2.7), constrained_layout=True)
+        a = table[table["panel"] == "a"]
+        for color, (u, rows) in zip(COLORS, a.groupby("u_mhz")):
+            ax_a.plot(rows["eigenstate"], rows["sz_spin"], ".", ms=1.2, color=color, label=f"U = {u:g} MHz")
+        if not a.empty:
+            ax_a.set_title(f"N = {int(a['n_spins'].iloc[0])}, one realization", fontsize=8)
+        ax_a.set_xlabel("eigenstate $n$ (increasing energy)")
+        ax_a.set_ylabel(r"$\langle n | S^z_1 | n \rangle$")
+        ax_a.set_ylim(-0.55, 0.55)
+        ax_a.legend(loc="lower right", markerscale=5)
+        b = table[table["panel"] == "b"]
+        for color, (u, rows) in zip(COLORS, b.groupby("u_mhz")):
+            rows = rows.sort_values("n_spins")
+            ax_b.errorbar(rows["n_spins"], rows["delta_m"], yerr=rows["delta_m_se"], fmt="o-", color=color, ms=3,
+                          elinewidth=0.7, label=f"U = {u:g} MHz")
+        ax_b.set_yscale("log")
+        ax_b.set_xlabel("$N$")
+        ax_b.set_ylabel(r"$\overline{|\delta M_n^1|}$")
+        ax_b.legend(loc="best")
+        return fig
+
+
+def figure5(table: pd.DataFrame):
+    """(a) mean D_KL against U; (b) standard deviation of P_n against U."""
+    with plt.rc_context(STYLE):
+        fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(6.8, 2.6), constrained_layout=True)
+        rows = table.sort_values("u_mhz")
+        ax_a.errorbar(rows["u_mhz"], rows["kl_mean"], yerr=rows.get("kl_mean_se"), fmt="o-", color="tab:red", ms=3.5,
+                      elinewidth=0.7, capsize=1.5)
+        ax_a.set_xlabel(r"$U/2\pi$ (MHz)")
+        ax_a.set_ylabel(r"$\overline{D_{KL}}$")
+        ax_a.set_yscale("log")
+        ax_b.errorbar(rows["u_mhz"], rows["p_n_std"], yerr=rows.get("p_n_std_se"), fmt="s-", color="tab:blue", ms=3.5,
+                      elinewidth=0.7, capsize=1.5)
+        ax_b.set_xlabel(r"$U/2\pi$ (MHz)")
+        ax_b.set_ylabel(r"std$(P_n)$ over realizations")
+        for ax, tag in ((ax_a, "(a)"), (ax_b, "(b)")):
+            ax.text(0.03, 0.93, tag, transform=ax.transAxes)
+        _note(fig, table)
+        return fig
+
+
+FIGURES = {"fig2": figure2, "fig3": figure3, "fig4": figure4, "fig5": figure5}
+
+
+def draw(name: str, table: pd.DataFrame):
+    if name not in FIGURES:
+        raise ValueError(f"unknown figure {name!r}; one of {sorted(FIGURES)}")
+    return FIGURES[name](table)
+
+
+def save(fig, pdf_path, png_path) -> None:
+    from .io import atomic_path
+
+    for path, fmt in ((pdf_path, "pdf"), (png_path, "png")):
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=fmt)
+    plt.close(fig)
+
+
+__all__ = ["draw", "save", "figure2", "figure3", "figure4", "figure5", "np"]

@@ -1,0 +1,137 @@
+"""Validation of the workflow configuration (schema defaults plus semantic checks).
+
+Used by ``workflow/rules/common.smk`` before any job runs; importable without Snakemake so
+that the checks are tested directly. Every failure is one line that names the key.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import jsonschema
+import numpy as np
+import yaml
+
+from .params import MAX_SPINS_STATIONARY
+
+
+class ConfigError(ValueError):
+    """A configuration value is wrong; the message names the key."""
+
+
+def fmt(x: float) -> str:
+    """Compact, stable text for a number in a file name: 3.35 -> '3.35', 15.0 -> '15'."""
+    text = f"{float(x):.10g}"
+    return text
+
+
+def _with_defaults(validator_class):
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if "default" in sub and name not in instance:
+                    instance[name] = copy.deepcopy(sub["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def _key(error) -> str:
+    path = ""
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def load_schema(path) -> dict:
+    with open(path) as fh:
+        return yaml.safe_load(fh)
+
+
+def validate_config(config: dict, schema_path) -> dict:
+    """Return a validated copy of ``config`` with every default filled in.
+
+    Raises
+    ------
+    ConfigError
+        One line: ``config key <path>: <problem>``.
+    """
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise ConfigError(f"config must be a mapping, got {type(config).__name__}")
+    schema = load_schema(schema_path)
+    config = copy.deepcopy(config)
+    validator = _with_defaults(jsonschema.Draft7Validator)(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
+    if errors:
+        error = errors[0]
+        if error.validator == "additionalProperties":
+            raise ConfigError(f"config key {_key(error)}: {error.message} (unknown key; see workflow/schemas/config.schema.yaml)")
+        raise ConfigError(f"config key {_key(error)}: {error.message}")
+    check_semantics(config)
+    return config
+
+
+def check_semantics(config: dict) -> None:
+    """Checks a JSON schema cannot express: parity, memory limits, grid consistency."""
+    fig2, fig3, fig4 = config["fig2"], config["fig3"], config["fig4"]
+    if config["n_spins"] > MAX_SPINS_STATIONARY:
+        raise ConfigError(f"config key n_spins: {config['n_spins']} exceeds the memory limit {MAX_SPINS_STATIONARY}")
+    if fig2["offset_min"] >= fig2["offset_max"]:
+        raise ConfigError(
+            f"config key fig2.offset_min: {fig2['offset_min']} must be below fig2.offset_max = {fig2['offset_max']}"
+        )
+    for n in fig4["n_spins"]:
+        if n % 2:
+            raise ConfigError(f"config key fig4.n_spins: N = {n} is odd; the Sz = 0 sector needs even N")
+    if fig4["example_n_spins"] not in fig4["n_spins"] and fig4["example_n_spins"] % 2:
+        raise ConfigError(f"config key fig4.example_n_spins: N = {fig4['example_n_spins']} is odd")
+    # Keys for sizes not in fig4.n_spins are ignored: Snakemake merges the mappings of a
+    # --configfile into those of the default config.
+    for key in fig4["realizations"]:
+        if not str(key).isdigit():
+            raise ConfigError(f"config key fig4.realizations.{key}: keys must be spin numbers N")
+    spins = min(fig4["n_spins"] + [fig4["example_n_spins"]])
+    if fig4["spin"] > spins:
+        raise ConfigError(f"config key fig4.spin: spin {fig4['spin']} does not exist for N = {spins}")
+    if fig3["u_fixed_mhz"] <= 0 or not math.isfinite(fig3["u_fixed_mhz"]):
+        raise ConfigError("config key fig3.u_fixed_mhz: must be positive")
+    for name, values in (("fig3.u_mhz", fig3["u_mhz"]), ("fig3.b_scan_tesla", fig3["b_scan_tesla"]), ("fig2.u_mhz", fig2["u_mhz"])):
+        texts = [fmt(v) for v in values]
+        if len(set(texts)) != len(texts):
+            raise ConfigError(f"config key {name}: duplicate values {values}")
+
+
+def fig2_offsets(config: dict) -> list[float]:
+    f = config["fig2"]
+    return [round(float(x), 12) for x in np.linspace(f["offset_min"], f["offset_max"], f["offset_points"])]
+
+
+def realization_points(config: dict) -> dict:
+    """``{(b_text, u_text): sorted offsets}`` of every (B, U) point of Figs. 2, 3, 5.
+
+    Points requested by two figures are merged (computed once), with the union of their
+    microwave offsets.
+    """
+    points: dict = {}
+
+    def add(b, u, offsets):
+        key = (fmt(b), fmt(u))
+        points.setdefault(key, set()).update(round(float(o), 12) for o in offsets)
+
+    for u in config["fig2"]["u_mhz"]:
+        add(config["fig2"]["b_tesla"], u, fig2_offsets(config))
+    for u in config["fig3"]["u_mhz"]:
+        add(config["fig3"]["b_tesla"], u, [config["mw_offset"]])
+    for b in config["fig3"]["b_scan_tesla"]:
+        add(b, config["fig3"]["u_fixed_mhz"], [config["mw_offset"]])
+    return {key: sorted(offsets) for key, offsets in sorted(points.items(), key=lambda kv: (float(kv[0][0]), float(kv[0][1])))}
+
+
+def fig4_realizations(config: dict, n_spins: int) -> int:
+    fig4 = config["fig4"]
+    return int(fig4["realizations"].get(str(n_spins), fig4["default_realizations"]))

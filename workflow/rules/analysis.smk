@@ -1,0 +1,84 @@
+# Per (N, B, U) point: spin-temperature fit (Eq. 18), fluctuations of P_n, KL divergence
+# (Eq. 27) and the perturbative expansion (Eqs. 20-25).
+
+
+rule fit_spin_temperature:
+    input:
+        unpack(realization_files),
+    output:
+        "results/points/N{n}/B{b}/U{u}/fit.parquet",
+    log:
+        "logs/fit_spin_temperature/N{n}/B{b}/U{u}.log",
+    benchmark:
+        "benchmarks/fit_spin_temperature/N{n}/B{b}/U{u}.tsv"
+    threads: 1
+    resources:
+        mem_mb=point_mem_mb,
+        runtime=60,
+    params:
+        error_offsets=[config["mw_offset"]],
+        resamples=config["analysis"]["bootstrap_resamples"],
+    conda:
+        "../../envs/physics.yaml"
+    script:
+        "../scripts/fit_spin_temperature.py"
+
+
+rule fluctuations:
+    input:
+        unpack(realization_files),
+    output:
+        "results/points/N{n}/B{b}/U{u}/fluctuations.parquet",
+    log:
+        "logs/fluctuations/N{n}/B{b}/U{u}.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    params:
+        resamples=config["analysis"]["bootstrap_resamples"],
+    conda:
+        "../../envs/physics.yaml"
+    script:
+        "../scripts/fluctuations.py"
+
+
+rule kl_divergence:
+    input:
+        unpack(realization_files),
+        fit="results/points/N{n}/B{b}/U{u}/fit.parquet",
+    output:
+        "results/points/N{n}/B{b}/U{u}/kl.parquet",
+    log:
+        "logs/kl_divergence/N{n}/B{b}/U{u}.log",
+    benchmark:
+        "benchmarks/kl_divergence/N{n}/B{b}/U{u}.tsv"
+    threads: 1
+    resources:
+        mem_mb=point_mem_mb,
+        runtime=60,
+    params:
+        error_offsets=[config["mw_offset"]],
+        resamples=config["analysis"]["bootstrap_resamples"],
+    conda:
+        "../../envs/physics.yaml"
+    script:
+        "../scripts/kl_divergence.py"
+
+
+rule perturbative_expansion:
+    output:
+        "results/points/N{n}/B{b}/U{u}/pe.parquet",
+    log:
+        "logs/perturbative_expansion/N{n}/B{b}/U{u}.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=20,
+    params:
+        physics=physics_params(),
+        offsets=point_offsets,
+    conda:
+        "../../envs/physics.yaml"
+    script:
+        "../scripts/perturbative_expansion.py"

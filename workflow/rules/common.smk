@@ -1,0 +1,178 @@
+# Helpers of the workflow: config validation, the points each figure needs, resources.
+import math
+import os
+from pathlib import Path
+
+# Rule scripts import the dnpmbl package of this checkout, in a conda env as well.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [workflow.basedir] + [p for p in [os.environ.get("PYTHONPATH")] if p]
+)
+
+from dnpmbl.workflow_config import (
+    ConfigError,
+    fig2_offsets,
+    fig4_realizations,
+    fmt,
+    realization_points,
+    validate_config,
+)
+
+try:
+    config = validate_config(
+        config, Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+    )
+except ConfigError as exc:
+    raise WorkflowError(str(exc)) from None
+
+
+wildcard_constraints:
+    n=r"\d+",
+    b=r"[0-9.]+",
+    u=r"[0-9.]+",
+    r=r"\d{4}",
+    fig=r"fig[2-5]",
+
+
+POINTS = realization_points(config)
+N = config["n_spins"]
+REALIZATIONS = range(config["realizations"])
+FIG4_SPINS = config["fig4"]["n_spins"]
+FIG4_EXAMPLE = config["fig4"]["example_n_spins"]
+
+
+def physics_params():
+    """The physics slice of the config, as the scripts take it."""
+    return dict(config["physics"])
+
+
+def point_offsets(wildcards):
+    return POINTS[(wildcards.b, wildcards.u)]
+
+
+def realization_files(wildcards):
+    base = f"results/realizations/N{wildcards.n}/B{wildcards.b}/U{wildcards.u}"
+    return {
+        "tables": [f"{base}/r{r:04d}.parquet" for r in REALIZATIONS],
+        "states": [f"{base}/r{r:04d}.states.parquet" for r in REALIZATIONS],
+    }
+
+
+def point_dir(b, u, n=None):
+    return f"results/points/N{N if n is None else n}/B{fmt(b)}/U{fmt(u)}"
+
+
+def fig2_points():
+    return [(config["fig2"]["b_tesla"], u) for u in config["fig2"]["u_mhz"]]
+
+
+def fig3_points():
+    left = [(config["fig3"]["b_tesla"], u) for u in config["fig3"]["u_mhz"]]
+    right = [(b, config["fig3"]["u_fixed_mhz"]) for b in config["fig3"]["b_scan_tesla"]]
+    return left, right
+
+
+def point_inputs(points, kinds=("fit", "fluctuations", "kl", "pe"), prefix=""):
+    """Named inputs ``{prefix}{kind}``: one file per point, in the order of ``points``."""
+    return {
+        f"{prefix}{kind}": [f"{point_dir(b, u)}/{kind}.parquet" for b, u in points]
+        for kind in kinds
+    }
+
+
+def fig4_files(wildcards=None):
+    files = []
+    for n in FIG4_SPINS:
+        for u in config["fig4"]["u_mhz"]:
+            for r in range(fig4_realizations(config, n)):
+                files.append(f"results/eigenstates/N{n}/U{fmt(u)}/r{r:04d}.parquet")
+    if FIG4_EXAMPLE not in FIG4_SPINS:
+        for u in config["fig4"]["u_mhz"]:
+            r = config["fig4"]["example_realization"]
+            files.append(f"results/eigenstates/N{FIG4_EXAMPLE}/U{fmt(u)}/r{r:04d}.parquet")
+    return sorted(set(files))
+
+
+def all_targets():
+    return [
+        f"results/figures/{fig}.{ext}"
+        for fig in ("fig2", "fig3", "fig4", "fig5")
+        for ext in ("pdf", "png", "csv")
+    ]
+
+
+# --- resources that grow with the problem size -------------------------------------------
+
+
+def sector_dims(n, nucleus=True):
+    return [(2 if nucleus else 1) * math.comb(n, k) for k in range(n + 1)]
+
+
+def ed_mem_mb(wildcards, attempt):
+    """Eigenvectors, strengths and work arrays: ~4x the operator bytes, plus Python."""
+    n = int(wildcards.n)
+    d = sector_dims(n)
+    words = 2 * sum(x * x for x in d) + 2 * sum(a * b for a, b in zip(d, d[1:]))
+    return int(400 + 4 * 8 * words / 1e6) * attempt
+
+
+def ed_runtime(wildcards, attempt):
+    """Minutes: ~10 s per 1.6e10 of sum d^3 on 2 cores (N = 12), with a 5x margin."""
+    d = sector_dims(int(wildcards.n))
+    return int(5 + math.ceil(5 * 10 * sum(x**3 for x in d) / 1.6e10 / 60)) * attempt
+
+
+def steady_mem_mb(wildcards, attempt):
+    return ed_mem_mb(wildcards, attempt)
+
+
+def steady_runtime(wildcards, attempt):
+    """Minutes: ~2 s per microwave frequency at N = 12, scaled by sum d^3, 5x margin."""
+    d = sector_dims(int(wildcards.n))
+    per_offset = 2.0 * sum(x**3 for x in d) / 1.6e10
+    n_off = len(POINTS[(wildcards.b, wildcards.u)])
+    return int(5 + math.ceil(5 * per_offset * n_off / 60)) * attempt
+
+
+def point_mem_mb(wildcards, attempt):
+    n = int(wildcards.n)
+    offsets = len(POINTS[(wildcards.b, wildcards.u)])
+    per_real = 8 * 2 ** (n + 1) * (offsets + 6)
+    return int(500 + 3 * per_real * config["realizations"] / 1e6) * attempt
+
+
+def eth_mem_mb(wildcards, attempt):
+    d = math.comb(int(wildcards.n), int(wildcards.n) // 2)
+    return int(300 + 4 * 8 * d * d / 1e6) * attempt
+
+
+def eth_runtime(wildcards, attempt):
+    d = math.comb(int(wildcards.n), int(wildcards.n) // 2)
+    return int(2 + math.ceil(5 * 300 * (d / 12870) ** 3 / 60)) * attempt
+
+
+# --- provenance recorded in every figure table -------------------------------------------
+
+
+def provenance():
+    import hashlib
+    import json
+    import subprocess
+
+    import dnpmbl
+
+    try:
+        commit = subprocess.run(
+            ["git", "-C", workflow.basedir, "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    return {
+        "config_sha256": hashlib.sha256(
+            json.dumps(config, sort_keys=True).encode()
+        ).hexdigest(),
+        "git_commit": commit,
+        "dnpmbl_version": dnpmbl.__version__,
+    }

@@ -1,0 +1,21 @@
+# Fig. 4: eigenstates of the electrons alone in the Sz = 0 sector, per (N, U, realization).
+
+
+rule eigenstates:
+    output:
+        "results/eigenstates/N{n}/U{u}/r{r}.parquet",
+    log:
+        "logs/eigenstates/N{n}/U{u}/r{r}.log",
+    benchmark:
+        "benchmarks/eigenstates/N{n}/U{u}/r{r}.tsv"
+    threads: config["threads"]
+    resources:
+        mem_mb=eth_mem_mb,
+        runtime=eth_runtime,
+    params:
+        physics=physics_params(),
+        seed=config["seed"],
+    conda:
+        "../../envs/physics.yaml"
+    script:
+        "../scripts/eigenstates.py"

@@ -1,0 +1,38 @@
+"""Rule exact_diagonalization: sector ED of Eq. (9) and transition strengths of one
+realization, written as a temporary .npz for the steady-state rule."""
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = str(snakemake.threads)  # noqa: F821 (set before numpy loads)
+
+from dnpmbl.diagonalization import diagonalize  # noqa: E402
+from dnpmbl.io import save_operators  # noqa: E402
+from dnpmbl.model import realization_couplings  # noqa: E402
+from dnpmbl.rules import Stopwatch, parameters_from_config, start_log  # noqa: E402
+from dnpmbl.strengths import transition_strengths  # noqa: E402
+
+
+def main(smk):
+    log = start_log(smk.log[0], "exact_diagonalization")
+    w = smk.wildcards
+    params = parameters_from_config(smk.params.physics, int(w.n), float(w.b), float(w.u))
+    seed, realization = int(smk.params.seed), int(w.r)
+    u_ij, d_i = realization_couplings(params, seed, realization)
+    log.info("N=%s B=%s T U=%s MHz realization %d (seed %d), %d threads", w.n, w.b, w.u, realization, seed, smk.threads)
+    with Stopwatch(log, "sector diagonalization"):
+        spectrum = diagonalize(params, u_ij, d_i)
+    log.info("sector dimensions %s", spectrum.dims)
+    with Stopwatch(log, "transition strengths"):
+        strengths = transition_strengths(spectrum)
+    with Stopwatch(log, "write operators"):
+        save_operators(
+            smk.output.operators,
+            spectrum,
+            strengths,
+            extra={"u_ij": u_ij, "d_i": d_i, "seed": seed, "realization": realization, "b_tesla": float(w.b), "u_mhz": float(w.u)},
+        )
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821

@@ -1,0 +1,69 @@
+"""Rule fit_spin_temperature: fitting method (Eq. 18) for every offset of a point, with
+bootstrap errors of P_n^FM at the offsets the figures draw with error bars."""
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = str(snakemake.threads)  # noqa: F821 (set before numpy loads)
+
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+
+from dnpmbl.io import load_point, write_table  # noqa: E402
+from dnpmbl.rules import start_log  # noqa: E402
+from dnpmbl.spin_temperature import bootstrap, fit_spin_temperature  # noqa: E402
+
+
+def main(smk):
+    log = start_log(smk.log[0], "fit_spin_temperature")
+    w = smk.wildcards
+    data = load_point(smk.input.tables, smk.input.states)
+    p = data.params
+    n_real = data.realizations.size
+    error_offsets = [float(o) for o in smk.params.error_offsets]
+    rows = []
+    start = None
+    for f, offset in enumerate(data.offsets):
+        label = f"N={w.n} B={w.b} T U={w.u} MHz offset {offset:+.4f}"
+        pops = data.populations[:, f, :]
+        fit = fit_spin_temperature(data.reduced_energy, data.magnetization, pops, p.omega_e, start=start, label=label)
+        start = (fit.beta_s, fit.a)
+        se = lo = hi = np.nan
+        if any(np.isclose(offset, error_offsets, atol=1e-9)):
+
+            def p_n_fm(idx):
+                refit = fit_spin_temperature(
+                    data.reduced_energy[idx], data.magnetization[idx], pops[idx], p.omega_e, start=start, label=label
+                )
+                return refit.nuclear_polarization(p.omega_n)
+
+            boot = bootstrap(p_n_fm, n_real, n_resamples=int(smk.params.resamples), seed=0)
+            se, lo, hi = boot.std_error, boot.low, boot.high
+        rows.append(
+            {
+                "n_spins": p.n_spins,
+                "b_tesla": float(w.b),
+                "u_mhz": float(w.u),
+                "offset": float(offset),
+                "omega_mw_rad_s": float(data.omega_mw[f]),
+                "n_realizations": n_real,
+                "beta_fm_s": fit.beta_s,
+                "beta_fm_over_lattice": fit.beta_s / p.beta,
+                "a_fm": fit.a,
+                "h_fm_rad_s": fit.h,
+                "h_plus_omega_mw_rad_s": fit.a / fit.beta_s - p.omega_e + float(data.omega_mw[f]),
+                "converged": fit.converged,
+                "iterations": fit.iterations,
+                "moment_mismatch": fit.gradient,
+                "p_n_fm": fit.nuclear_polarization(p.omega_n),
+                "p_n_fm_se": se,
+                "p_n_fm_low": lo,
+                "p_n_fm_high": hi,
+            }
+        )
+        log.info("%s: beta_s/beta = %.2f, P_n^FM = %.4f (%d Newton steps)", label, fit.beta_s / p.beta, rows[-1]["p_n_fm"], fit.iterations)
+    write_table(pa.Table.from_pylist(rows), smk.output[0])
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821

@@ -1,0 +1,42 @@
+"""Rule perturbative_expansion: spin temperature of Sec. III B at orders U^0 and U^2, for
+the N Zeeman shifts of the simulation (C2-C5) and in the continuum limit (Eqs. 20, 23)."""
+
+import math
+
+import pyarrow as pa
+
+from dnpmbl.io import write_table
+from dnpmbl.perturbative import spin_temperature_pe
+from dnpmbl.rules import parameters_from_config, start_log
+
+
+def main(smk):
+    log = start_log(smk.log[0], "perturbative_expansion")
+    w = smk.wildcards
+    params = parameters_from_config(smk.params.physics, int(w.n), float(w.b), float(w.u))
+    rows = []
+    for offset in smk.params.offsets:
+        omega_mw = params.microwave_frequency(float(offset))
+        row = {"n_spins": params.n_spins, "b_tesla": float(w.b), "u_mhz": float(w.u), "offset": float(offset), "omega_mw_rad_s": omega_mw}
+        for order in (0, 2):
+            for continuum, tag in ((True, "continuum"), (False, "finite")):
+                name = f"pe{order}_{tag}"
+                try:
+                    pe = spin_temperature_pe(params, omega_mw, order=order, continuum=continuum)
+                    row[f"beta_{name}_s"] = pe.beta_s
+                    row[f"h_{name}_rad_s"] = pe.h
+                    row[f"p_n_{name}"] = pe.p_n
+                    row[f"converged_{name}"] = bool(pe.converged)
+                except RuntimeError as exc:
+                    log.warning("offset %+.4f, order %d, %s: %s", offset, order, tag, exc)
+                    row[f"beta_{name}_s"] = math.nan
+                    row[f"h_{name}_rad_s"] = math.nan
+                    row[f"p_n_{name}"] = math.nan
+                    row[f"converged_{name}"] = False
+        rows.append(row)
+        log.info("offset %+.4f: P_n^PE U^0 %.4f, U^2 %.4f (continuum)", offset, row["p_n_pe0_continuum"], row["p_n_pe2_continuum"])
+    write_table(pa.Table.from_pylist(rows), smk.output[0])
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821

@@ -1,0 +1,19 @@
+"""Rule plot_figure: draw one figure (PDF, PNG) and export the table behind it as CSV."""
+
+from dnpmbl.io import atomic_path, read_table
+from dnpmbl.plotting import draw, save
+from dnpmbl.rules import start_log
+
+
+def main(smk):
+    log = start_log(smk.log[0], "plot_figure")
+    table = read_table(smk.input[0]).to_pandas()
+    figure = draw(smk.wildcards.fig, table)
+    save(figure, smk.output.pdf, smk.output.png)
+    with atomic_path(smk.output.csv) as tmp:
+        table.to_csv(tmp, index=False)
+    log.info("%s: %d rows drawn", smk.wildcards.fig, len(table))
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821
