@@ -29,16 +29,18 @@ STYLE = {
 COLORS = ["tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown"]
 
 
-def _note(fig, frame: pd.DataFrame):
+def _summary(frame: pd.DataFrame) -> str:
+    """'N = 12, 100 realizations per point' when the table has one N and one count."""
     n = frame["n_spins"].dropna().unique() if "n_spins" in frame else []
     reals = frame["n_realizations"].dropna().unique() if "n_realizations" in frame else []
-    bits = []
-    if len(n) == 1:
-        bits.append(f"N = {int(n[0])}")
-    if len(reals) == 1:
-        bits.append(f"{int(reals[0])} realizations per point")
-    if bits:
-        fig.text(0.99, 0.005, ", ".join(bits), ha="right", va="bottom", fontsize=6, color="0.4")
+    bits = [f"N = {int(n[0])}"] if len(n) == 1 else []
+    bits += [f"{int(reals[0])} realizations per point"] if len(reals) == 1 else []
+    return ", ".join(bits)
+
+
+def _note(ax, frame: pd.DataFrame):
+    """The summary as a small right-aligned title of ``ax``."""
+    ax.set_title(_summary(frame), fontsize=6.5, color="0.35", loc="right")
 
 
 def figure2(table: pd.DataFrame):
@@ -57,7 +59,7 @@ def figure2(table: pd.DataFrame):
         ax.set_xlabel(r"$(\omega_{MW} - \omega_e)/2\pi$ (MHz)")
         ax.set_ylabel(r"$P_n$")
         ax.legend(loc="best", ncol=1)
-        _note(fig, table)
+        _note(ax, table)
         return fig
 
 
@@ -82,7 +84,7 @@ def figure3(table: pd.DataFrame):
             ax.set_title(fixed, fontsize=8)
         axes[0].set_ylabel(r"$P_n$")
         axes[0].legend(loc="best")
-        _note(fig, table)
+        fig.suptitle(_summary(table), fontsize=6.5, color="0.35", x=0.99, ha="right")
         return fig
 
 
@@ -127,7 +129,7 @@ def figure5(table: pd.DataFrame):
         ax_b.set_ylabel(r"std$(P_n)$ over realizations")
         for ax, tag in ((ax_a, "(a)"), (ax_b, "(b)")):
             ax.text(0.03, 0.93, tag, transform=ax.transAxes)
-        _note(fig, table)
+        _note(ax_b, table)
         return fig
 
 

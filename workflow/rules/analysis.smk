@@ -11,6 +11,8 @@ rule fit_spin_temperature:
         "logs/fit_spin_temperature/N{n}/B{b}/U{u}.log",
     benchmark:
         "benchmarks/fit_spin_temperature/N{n}/B{b}/U{u}.tsv"
+    conda:
+        "../../envs/physics.yaml"
     threads: 1
     resources:
         mem_mb=point_mem_mb,
@@ -18,8 +20,6 @@ rule fit_spin_temperature:
     params:
         error_offsets=[config["mw_offset"]],
         resamples=config["analysis"]["bootstrap_resamples"],
-    conda:
-        "../../envs/physics.yaml"
     script:
         "../scripts/fit_spin_temperature.py"
 
@@ -31,14 +31,14 @@ rule fluctuations:
         "results/points/N{n}/B{b}/U{u}/fluctuations.parquet",
     log:
         "logs/fluctuations/N{n}/B{b}/U{u}.log",
+    conda:
+        "../../envs/physics.yaml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=10,
     params:
         resamples=config["analysis"]["bootstrap_resamples"],
-    conda:
-        "../../envs/physics.yaml"
     script:
         "../scripts/fluctuations.py"
 
@@ -53,6 +53,8 @@ rule kl_divergence:
         "logs/kl_divergence/N{n}/B{b}/U{u}.log",
     benchmark:
         "benchmarks/kl_divergence/N{n}/B{b}/U{u}.tsv"
+    conda:
+        "../../envs/physics.yaml"
     threads: 1
     resources:
         mem_mb=point_mem_mb,
@@ -60,8 +62,6 @@ rule kl_divergence:
     params:
         error_offsets=[config["mw_offset"]],
         resamples=config["analysis"]["bootstrap_resamples"],
-    conda:
-        "../../envs/physics.yaml"
     script:
         "../scripts/kl_divergence.py"
 
@@ -71,6 +71,8 @@ rule perturbative_expansion:
         "results/points/N{n}/B{b}/U{u}/pe.parquet",
     log:
         "logs/perturbative_expansion/N{n}/B{b}/U{u}.log",
+    conda:
+        "../../envs/physics.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -78,7 +80,5 @@ rule perturbative_expansion:
     params:
         physics=physics_params(),
         offsets=point_offsets,
-    conda:
-        "../../envs/physics.yaml"
     script:
         "../scripts/perturbative_expansion.py"

@@ -1,12 +1,6 @@
 # Helpers of the workflow: config validation, the points each figure needs, resources.
 import math
-import os
 from pathlib import Path
-
-# Rule scripts import the dnpmbl package of this checkout, in a conda env as well.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [workflow.basedir] + [p for p in [os.environ.get("PYTHONPATH")] if p]
-)
 
 from dnpmbl.workflow_config import (
     ConfigError,
@@ -88,7 +82,9 @@ def fig4_files(wildcards=None):
     if FIG4_EXAMPLE not in FIG4_SPINS:
         for u in config["fig4"]["u_mhz"]:
             r = config["fig4"]["example_realization"]
-            files.append(f"results/eigenstates/N{FIG4_EXAMPLE}/U{fmt(u)}/r{r:04d}.parquet")
+            files.append(
+                f"results/eigenstates/N{FIG4_EXAMPLE}/U{fmt(u)}/r{r:04d}.parquet"
+            )
     return sorted(set(files))
 
 

@@ -8,6 +8,8 @@ rule eigenstates:
         "logs/eigenstates/N{n}/U{u}/r{r}.log",
     benchmark:
         "benchmarks/eigenstates/N{n}/U{u}/r{r}.tsv"
+    conda:
+        "../../envs/physics.yaml"
     threads: config["threads"]
     resources:
         mem_mb=eth_mem_mb,
@@ -15,7 +17,5 @@ rule eigenstates:
     params:
         physics=physics_params(),
         seed=config["seed"],
-    conda:
-        "../../envs/physics.yaml"
     script:
         "../scripts/eigenstates.py"

@@ -9,26 +9,32 @@ rule table_fig2:
         "results/tables/fig2.parquet",
     log:
         "logs/tables/fig2.log",
+    conda:
+        "../../envs/physics.yaml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=10,
     params:
         provenance=provenance(),
-    conda:
-        "../../envs/physics.yaml"
     script:
         "../scripts/table_fig2.py"
 
 
 rule table_fig3:
     input:
-        **point_inputs(fig3_points()[0], kinds=("fit", "fluctuations", "pe"), prefix="left_"),
-        **point_inputs(fig3_points()[1], kinds=("fit", "fluctuations", "pe"), prefix="right_"),
+        **point_inputs(
+            fig3_points()[0], kinds=("fit", "fluctuations", "pe"), prefix="left_"
+        ),
+        **point_inputs(
+            fig3_points()[1], kinds=("fit", "fluctuations", "pe"), prefix="right_"
+        ),
     output:
         "results/tables/fig3.parquet",
     log:
         "logs/tables/fig3.log",
+    conda:
+        "../../envs/physics.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -37,8 +43,6 @@ rule table_fig3:
         provenance=provenance(),
         offset=config["mw_offset"],
         pe_order=config["analysis"]["pe_order"],
-    conda:
-        "../../envs/physics.yaml"
     script:
         "../scripts/table_fig3.py"
 
@@ -50,6 +54,8 @@ rule table_fig4:
         "results/tables/fig4.parquet",
     log:
         "logs/tables/fig4.log",
+    conda:
+        "../../envs/physics.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -59,8 +65,6 @@ rule table_fig4:
         example_n_spins=FIG4_EXAMPLE,
         example_realization=config["fig4"]["example_realization"],
         spin=config["fig4"]["spin"],
-    conda:
-        "../../envs/physics.yaml"
     script:
         "../scripts/table_fig4.py"
 
@@ -72,6 +76,8 @@ rule table_fig5:
         "results/tables/fig5.parquet",
     log:
         "logs/tables/fig5.log",
+    conda:
+        "../../envs/physics.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -79,8 +85,6 @@ rule table_fig5:
     params:
         provenance=provenance(),
         offset=config["mw_offset"],
-    conda:
-        "../../envs/physics.yaml"
     script:
         "../scripts/table_fig5.py"
 
@@ -91,18 +95,18 @@ rule plot_figure:
     output:
         pdf=report(
             "results/figures/{fig}.pdf",
-            caption="../report/{fig}.rst",
+            caption="../report/figure.rst",
             category="Figures",
         ),
         png="results/figures/{fig}.png",
         csv="results/figures/{fig}.csv",
     log:
         "logs/plot/{fig}.log",
+    conda:
+        "../../envs/plot.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../envs/plot.yaml"
     script:
         "../scripts/plot_figure.py"

@@ -12,6 +12,8 @@ rule exact_diagonalization:
         "benchmarks/exact_diagonalization/N{n}/B{b}/U{u}/r{r}.tsv"
     group:
         "realization"
+    conda:
+        "../../envs/physics.yaml"
     threads: config["threads"]
     resources:
         mem_mb=ed_mem_mb,
@@ -19,8 +21,6 @@ rule exact_diagonalization:
     params:
         physics=physics_params(),
         seed=config["seed"],
-    conda:
-        "../../envs/physics.yaml"
     script:
         "../scripts/exact_diagonalization.py"
 
@@ -37,6 +37,8 @@ rule steady_state:
         "benchmarks/steady_state/N{n}/B{b}/U{u}/r{r}.tsv"
     group:
         "realization"
+    conda:
+        "../../envs/physics.yaml"
     threads: config["threads"]
     resources:
         mem_mb=steady_mem_mb,
@@ -44,7 +46,5 @@ rule steady_state:
     params:
         offsets=point_offsets,
         seed=config["seed"],
-    conda:
-        "../../envs/physics.yaml"
     script:
         "../scripts/steady_state.py"

@@ -1,9 +1,8 @@
 """Rule eigenstates: Fig. 4 diagnostics of one realization (electrons alone, Sz = 0)."""
 
-import os
+import _setup
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(snakemake.threads)  # noqa: F821 (set before numpy loads)
+_setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 import pyarrow as pa  # noqa: E402
 

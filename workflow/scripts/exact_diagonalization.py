@@ -1,10 +1,9 @@
 """Rule exact_diagonalization: sector ED of Eq. (9) and transition strengths of one
 realization, written as a temporary .npz for the steady-state rule."""
 
-import os
+import _setup
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(snakemake.threads)  # noqa: F821 (set before numpy loads)
+_setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 from dnpmbl.diagonalization import diagonalize  # noqa: E402
 from dnpmbl.io import save_operators  # noqa: E402

@@ -1,10 +1,9 @@
 """Rule fit_spin_temperature: fitting method (Eq. 18) for every offset of a point, with
 bootstrap errors of P_n^FM at the offsets the figures draw with error bars."""
 
-import os
+import _setup
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(snakemake.threads)  # noqa: F821 (set before numpy loads)
+_setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402

@@ -1,6 +1,8 @@
 """Rule fluctuations: realization mean and sample-to-sample spread of P_n per offset
 (Figs. 3 and 5b), with bootstrap errors of both."""
 
+import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
+
 import numpy as np
 import pyarrow as pa
 

@@ -1,10 +1,9 @@
 """Rule kl_divergence: Eq. (27) per realization with the point's fitted (beta_s, h), its
 realization mean, and a bootstrap error (refitting on each resample) where figures need it."""
 
-import os
+import _setup
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(snakemake.threads)  # noqa: F821 (set before numpy loads)
+_setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402

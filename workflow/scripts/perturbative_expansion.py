@@ -1,6 +1,8 @@
 """Rule perturbative_expansion: spin temperature of Sec. III B at orders U^0 and U^2, for
 the N Zeeman shifts of the simulation (C2-C5) and in the continuum limit (Eqs. 20, 23)."""
 
+import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
+
 import math
 
 import pyarrow as pa

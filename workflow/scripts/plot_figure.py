@@ -1,5 +1,7 @@
 """Rule plot_figure: draw one figure (PDF, PNG) and export the table behind it as CSV."""
 
+import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
+
 from dnpmbl.io import atomic_path, read_table
 from dnpmbl.plotting import draw, save
 from dnpmbl.rules import start_log

@@ -1,10 +1,9 @@
 """Rule steady_state: stationary states of one realization at every microwave offset of
 its point (Eqs. 11, 12, 16), written as Parquet with the parameters and couplings."""
 
-import os
+import _setup
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(snakemake.threads)  # noqa: F821 (set before numpy loads)
+_setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 from dnpmbl.io import load_operators, realization_table, states_table, write_table  # noqa: E402
 from dnpmbl.realization import solve_from_operators  # noqa: E402

@@ -1,5 +1,7 @@
 """Rule table_fig2: the DNP profile table (exact, FM and PE P_n against w_MW - w_e)."""
 
+import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
+
 from dnpmbl.io import write_table
 from dnpmbl.rules import start_log
 from dnpmbl.tables import join_points, read_frames, with_provenance

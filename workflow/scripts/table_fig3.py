@@ -1,6 +1,8 @@
 """Rule table_fig3: P_n against U (panel "U") and against B (panel "B") at the config's
 microwave offset: exact mean, FM and PE values."""
 
+import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
+
 import pandas as pd
 import pyarrow as pa
 

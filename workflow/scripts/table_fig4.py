@@ -1,6 +1,8 @@
 """Rule table_fig4: eigenstate diagnostics, panel (a) one realization and panel (b) the
 disorder average of delta M against N."""
 
+import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
+
 import pyarrow as pa
 
 from dnpmbl.io import read_table, write_table

@@ -1,5 +1,7 @@
 """Rule table_fig5: mean KL divergence and sample-to-sample spread of P_n against U."""
 
+import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
+
 import pyarrow as pa
 
 from dnpmbl.io import write_table

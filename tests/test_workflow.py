@@ -1,0 +1,139 @@
+"""The Snakemake workflow: dry runs of every config, and the smoke config end to end with
+its tables checked for content."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import dnpmbl
+from dnpmbl.io import params_from_row
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile")]
+CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
+
+
+def snakemake(workdir, *args, check=True):
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    proc = subprocess.run([*SNAKEMAKE, "--directory", str(workdir), *args], capture_output=True, text=True, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=[c.name for c in CONFIGS])
+def test_dry_run_every_config(tmp_path, config):
+    proc = snakemake(tmp_path, "-n", "--cores", "2", "--configfile", str(config))
+    assert "rule all" in proc.stdout or "all" in proc.stdout
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("smoke")
+    snakemake(workdir, "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"))
+    return workdir
+
+
+def table(workdir, fig):
+    return pd.read_csv(workdir / "results" / "figures" / f"{fig}.csv")
+
+
+def test_smoke_produces_every_figure(smoke):
+    for fig in ("fig2", "fig3", "fig4", "fig5"):
+        for ext in ("pdf", "png", "csv"):
+            path = smoke / "results" / "figures" / f"{fig}.{ext}"
+            assert path.stat().st_size > 1000, path
+    # The bulky ED products are temporary and gone.
+    assert not list((smoke / "results").glob("operators/**/*.npz"))
+
+
+def test_smoke_fig2_table(smoke):
+    t = table(smoke, "fig2")
+    assert sorted(t["u_mhz"].unique()) == [2.0, 15.0]
+    for _, rows in t.groupby("u_mhz"):
+        np.testing.assert_allclose(np.sort(rows["offset"]), np.linspace(-1.5, 1.5, 7), atol=1e-9)
+    assert t["converged"].all()
+    for col in ("p_n_mean", "p_n_fm", "p_n_pe2_continuum"):
+        assert np.all(np.isfinite(t[col])) and np.all(np.abs(t[col]) <= 1), col
+    # Finite-N U^2 PE may have no solution where w_MW sits on a spin's line (N = 6, offset
+    # +-1/2): recorded as NaN, never as a number outside [-1, 1].
+    finite = t["p_n_pe2_finite"].dropna()
+    assert len(finite) >= len(t) - 4 and np.all(np.abs(finite) <= 1)
+    # Below w_e the nucleus polarizes positively, above negatively (FM, all U).
+    assert np.all(t.loc[t["offset"] < -0.2, "p_n_fm"] > 0)
+    assert np.all(t.loc[t["offset"] > 0.2, "p_n_fm"] < 0)
+    assert t["n_realizations"].eq(3).all()
+    for key in ("config_sha256", "git_commit", "dnpmbl_version"):
+        assert t[key].nunique() == 1
+
+
+def test_smoke_fig3_table(smoke):
+    t = table(smoke, "fig3")
+    left, right = t[t["panel"] == "U"], t[t["panel"] == "B"]
+    assert sorted(left["u_mhz"]) == [2.0, 15.0, 30.0] and left["b_tesla"].eq(3.35).all()
+    assert sorted(right["b_tesla"]) == [2.5, 3.35, 5.0] and right["u_mhz"].eq(15.0).all()
+    np.testing.assert_allclose(t["offset"], -0.5)
+    assert t["converged"].all()
+    for col in ("p_n_mean", "p_n_mean_se", "p_n_fm", "p_n_fm_se", "p_n_pe"):
+        assert np.all(np.isfinite(t[col])), col
+    assert np.all(np.abs(t[["p_n_mean", "p_n_fm", "p_n_pe"]].to_numpy()) <= 1)
+    # The shared point (3.35 T, 15 MHz) is the same numbers in both panels: computed once.
+    a = left[left["u_mhz"] == 15.0].iloc[0]
+    b = right[right["b_tesla"] == 3.35].iloc[0]
+    assert a["p_n_mean"] == b["p_n_mean"] and a["p_n_fm"] == b["p_n_fm"]
+    assert len(list((smoke / "results" / "realizations" / "N6").glob("B3.35/U15"))) == 1
+
+
+def test_smoke_fig4_table(smoke):
+    t = table(smoke, "fig4")
+    a, b = t[t["panel"] == "a"], t[t["panel"] == "b"]
+    assert sorted(a["u_mhz"].unique()) == [2.0, 45.0]
+    assert a.groupby("u_mhz").size().eq(70).all()  # C(8, 4) eigenstates of the N = 8 example
+    assert np.all(np.abs(a["sz_spin"]) <= 0.5 + 1e-12)
+    assert sorted(zip(b["n_spins"], b["u_mhz"])) == [(n, u) for n in (4, 6, 8) for u in (2.0, 45.0)]
+    assert np.all(b["delta_m"] > 0) and np.all(b["delta_m"] < 1)
+
+
+def test_smoke_fig5_table(smoke):
+    t = table(smoke, "fig5")
+    assert sorted(t["u_mhz"]) == [2.0, 15.0, 30.0]
+    assert np.all(t["kl_mean"] >= 0) and np.all(np.isfinite(t["kl_mean_se"]))
+    assert np.all(t["p_n_std"] >= 0)
+
+
+def test_one_realization_recomputed_alone(smoke):
+    """A per-realization file records parameters and couplings: recomputing from them alone
+    gives the same numbers. Bit equality holds only at the same BLAS thread count (the
+    rule ran with 1 thread, this process may use more, and BLAS sums in another order),
+    so populations are compared to 1e-12 relative."""
+    path = smoke / "results" / "realizations" / "N6" / "B5" / "U15" / "r0001.parquet"
+    rows = pq.read_table(path).to_pylist()
+    row = rows[0]
+    params = params_from_row(row)
+    u_ij = np.array(row["u_ij_rad_s"]).reshape(params.n_spins, params.n_spins)
+    d_i = np.array(row["d_i_rad_s"])
+    result = dnpmbl.solve_realization(params, u_ij, d_i, [r["omega_mw_rad_s"] for r in rows])
+    np.testing.assert_allclose(result.p_n, [r["p_n"] for r in rows], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(result.populations[0], row["populations"], rtol=1e-12, atol=0)
+    # ... and the couplings are those of the seed scheme.
+    u_ref, d_ref = dnpmbl.realization_couplings(params, row["seed"], row["realization"])
+    np.testing.assert_array_equal(u_ij, u_ref)
+    np.testing.assert_array_equal(d_i, d_ref)
+
+
+def test_report_builds(smoke):
+    snakemake(smoke, "--configfile", str(ROOT / "config" / "smoke.yaml"), "--report", "results/report.html")
+    html = (smoke / "results" / "report.html").read_text(errors="ignore")
+    assert "fig3" in html
+
+
+def test_rerun_does_nothing(smoke):
+    proc = snakemake(smoke, "-n", "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"))
+    assert "Nothing to be done" in proc.stdout + proc.stderr

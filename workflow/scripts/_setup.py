@@ -1,0 +1,16 @@
+"""Imported first by every rule script: puts this checkout's ``dnpmbl`` first on the path
+(so a conda env needs only the third-party packages) and sets the BLAS threads before
+numpy is loaded."""
+
+import os
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+
+def blas_threads(threads: int) -> None:
+    """Limit BLAS/OpenMP threads to the rule's ``threads`` (call before importing numpy)."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(int(threads))
