@@ -1,0 +1,105 @@
+"""Configuration validation: schema defaults, the commented default config, and malformed
+configs that must fail at once with one line naming the key."""
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dnpmbl.workflow_config import ConfigError, realization_points, validate_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def test_defaults_fill_an_empty_config():
+    config = validate_config({}, SCHEMA)
+    assert config["n_spins"] == 12 and config["realizations"] >= 100
+    assert config["physics"]["delta_omega_e_mhz"] == 54.0
+    assert len(config["fig3"]["u_mhz"]) >= 12 and len(config["fig3"]["b_scan_tesla"]) >= 8
+
+
+def test_commented_default_config_equals_schema_defaults():
+    """config/config.yaml states every default, and states it as the schema does."""
+    written = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    assert validate_config(written, SCHEMA) == validate_config({}, SCHEMA)
+
+    def keys(d, prefix=""):
+        out = set()
+        for k, v in d.items():
+            out.add(prefix + k)
+            if isinstance(v, dict) and k != "realizations":
+                out |= keys(v, prefix + k + ".")
+        return out
+
+    assert keys(written) == keys(validate_config({}, SCHEMA))
+
+
+def test_shared_points_are_merged():
+    points = realization_points(validate_config({}, SCHEMA))
+    assert ("3.35", "15") in points
+    assert len(points[("3.35", "15")]) == 121  # fig2 grid, which contains fig3's -0.5
+    assert -0.5 in points[("3.35", "15")]
+    assert points[("7", "15")] == [-0.5]
+
+
+MALFORMED = [
+    ({"nonsense": 1}, "nonsense"),
+    ({"physics": {"t1_e": 1.0}}, "t1_e"),
+    ({"n_spins": "twelve"}, "n_spins"),
+    ({"n_spins": 1}, "n_spins"),
+    ({"n_spins": 20}, "n_spins"),
+    ({"n_spins": 12.5}, "n_spins"),
+    ({"realizations": 0}, "realizations"),
+    ({"seed": -3}, "seed"),
+    ({"mw_offset": 7}, "mw_offset"),
+    ({"threads": 0}, "threads"),
+    ({"physics": {"t1e_s": -1.0}}, "physics.t1e_s"),
+    ({"physics": {"t2e_s": 0}}, "physics.t2e_s"),
+    ({"physics": {"beta_per_kelvin": "cold"}}, "physics.beta_per_kelvin"),
+    ({"physics": {"d_mhz": -1}}, "physics.d_mhz"),
+    ({"physics": {"omega_n_mhz": -20}}, "physics.omega_n_mhz"),
+    ({"fig2": {"u_mhz": []}}, "fig2.u_mhz"),
+    ({"fig2": {"u_mhz": [2, 2]}}, "fig2.u_mhz"),
+    ({"fig2": {"offset_min": 1.0, "offset_max": -1.0}}, "fig2.offset_min"),
+    ({"fig2": {"offset_points": 1}}, "fig2.offset_points"),
+    ({"fig3": {"u_mhz": [15, -2]}}, "fig3.u_mhz[1]"),
+    ({"fig3": {"b_scan_tesla": [3.35, 3.350]}}, "fig3.b_scan_tesla"),
+    ({"fig3": {"b_scan_tesla": []}}, "fig3.b_scan_tesla"),
+    ({"fig3": {"u_fixed_mhz": 0}}, "fig3.u_fixed_mhz"),
+    ({"fig4": {"n_spins": [8, 9]}}, "fig4.n_spins"),
+    ({"fig4": {"n_spins": [18]}}, "fig4.n_spins[0]"),
+    ({"fig4": {"realizations": {"eight": 3}}}, "fig4.realizations"),
+    ({"fig4": {"realizations": {"8": 0}}}, "fig4.realizations.8"),
+    ({"fig4": {"spin": 0}}, "fig4.spin"),
+    ({"fig4": {"n_spins": [4], "example_n_spins": 4, "spin": 6}}, "fig4.spin"),
+    ({"analysis": {"pe_order": 1}}, "analysis.pe_order"),
+    ({"analysis": {"bootstrap_resamples": 2}}, "analysis.bootstrap_resamples"),
+]
+
+
+@pytest.mark.parametrize("override, key", MALFORMED, ids=[k for _, k in MALFORMED])
+def test_malformed_config_names_the_key(override, key):
+    with pytest.raises(ConfigError) as info:
+        validate_config(copy.deepcopy(override), SCHEMA)
+    message = str(info.value)
+    assert "\n" not in message
+    assert key in message, message
+
+
+def test_snakemake_refuses_bad_config_before_any_job(tmp_path):
+    """The workflow stops at parse time with the one-line message, writing nothing."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("fig4:\n  n_spins: [8, 11]\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(tmp_path),
+         "--configfile", str(bad), "--cores", "1"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode != 0
+    assert "config key fig4.n_spins: N = 11 is odd" in proc.stderr + proc.stdout
+    assert not (tmp_path / "results").exists()
