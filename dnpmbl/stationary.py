@@ -6,10 +6,14 @@ Linear level reduction (censoring; Gaver, Jacobs and Latouche 1984), PHYSICS.md 
     pi_0 C_0 = 0,  pi_k+1 = pi_k Q_k,k+1 (-C_k+1)^-1.
 
 The diagonal of every ``C_k`` is rebuilt from off-diagonal outflows (GTH style): minus the
-off-diagonal row sum of ``C_k`` minus the outflow to level k-1. The blocks
-``(-C_k+1)^-1 Q_k+1,k`` are non-negative in exact arithmetic (``-C`` is an M-matrix);
-rounding below zero is set to zero so that no cancellation enters the next diagonal.
-The cost is dominated by one LU factorization and two BLAS-3 products per level.
+off-diagonal row sum of ``C_k`` minus the outflow to level k-1. ``-C_k`` is then factored by
+:func:`gth_lu`, a blocked LU without pivoting whose pivots are formed from outflows, never
+from differences: for an M-matrix every other operation of the factorization and of the
+triangular solves with non-negative right-hand sides adds numbers of one sign, so every
+computed probability keeps its relative accuracy, however widely the rates spread
+(Grassmann, Taksar and Heyman 1985; O'Cinneide 1993). A state or class with no outflow
+gives an exactly zero pivot and a :class:`StationaryStateError`. The cost is dominated by
+one LU factorization and two BLAS-3 products per level.
 """
 
 from __future__ import annotations
@@ -21,7 +25,86 @@ from .rates import Generator
 
 
 class StationaryStateError(RuntimeError):
-    """A stationary solution failed its checks (sign, normalization, residual)."""
+    """No unique stationary state, or a solution failed its checks (sign, normalization,
+    residual)."""
+
+
+def gth_lu(weights: np.ndarray, exits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """LU factors of the M-matrix ``M = diag(exits + weights 1) - weights``, GTH style.
+
+    Parameters
+    ----------
+    weights : (n, n) array, non-negative
+        Off-diagonal transition rates; the diagonal is ignored.
+    exits : (n,) array, non-negative
+        Rate of leaving the block from each state (the row sums of ``M``).
+
+    Returns
+    -------
+    (lu, piv) in the layout of :func:`scipy.linalg.lu_factor` (no row exchanges: ``piv``
+    is the identity), for :func:`scipy.linalg.lu_solve` with ``trans=0`` or ``1``.
+
+    Recursive elimination without pivoting (halving, so most work is GEMM), written in the
+    non-negative quantities ``W = diag(M) - M``, ``F = I - L`` and ``G = diag(U) - U``:
+
+    * the leading half is factored first, with exits ``e1 + W12 1`` (what it loses to the
+      rest counts as leaving it; the running sums evolve exactly as in plain elimination);
+    * ``G12 = L11^-1 W12`` and ``F21 = W21 U11^-1`` by triangular solves, the exits of the
+      trailing half by ``e2 += F21 L11^-1 e1``, its weights by ``W22 += F21 G12`` with
+      self-loops dropped; then the trailing half is factored the same way;
+    * small blocks use GTH elimination: each pivot is the exit rate plus the off-diagonal
+      row sum.
+
+    Every operation adds numbers of one sign, so no step subtracts and each computed
+    probability keeps its relative accuracy.
+
+    Raises
+    ------
+    StationaryStateError
+        If a pivot is zero: some set of states has no outflow (the chain is reducible).
+    """
+    a = np.array(weights, dtype=float, order="C")
+    np.fill_diagonal(a, 0.0)
+    _gth_lu_inplace(a, np.array(exits, dtype=float))
+    return a, np.arange(a.shape[0], dtype=np.int32)
+
+
+def _gth_lu_inplace(a: np.ndarray, e: np.ndarray, leaf: int = 64) -> None:
+    """Overwrite ``a`` (weights W, zero diagonal) with its packed LU factors, as
+    :func:`scipy.linalg.lu_factor` lays them out: ``-F`` below the diagonal, the pivots on
+    it, ``-G`` above; see :func:`gth_lu`."""
+    n = a.shape[0]
+    if n <= leaf:
+        for j in range(n):
+            d = e[j] + a[j, j + 1 :].sum()
+            if not d > 0:
+                raise StationaryStateError("the generator is reducible: a set of states has no outflow (zero pivot)")
+            a[j, j] = d
+            if j + 1 < n:
+                f = a[j + 1 :, j]
+                f /= d
+                sub = a[j + 1 :, j + 1 :]
+                sub += np.outer(f, a[j, j + 1 :])
+                np.fill_diagonal(sub, 0.0)  # self-loops through j leave the chain unchanged
+                e[j + 1 :] += f * e[j]
+        diag = a.diagonal().copy()
+        np.negative(a, out=a)
+        np.fill_diagonal(a, diag)
+        return
+    h = n // 2
+    a11, a12, a21, a22 = a[:h, :h], a[:h, h:], a[h:, :h], a[h:, h:]
+    e1 = e[:h].copy()
+    _gth_lu_inplace(a11, e[:h] + a12.sum(axis=1), leaf)
+    # a11 now holds L11 (unit lower) and U11 (upper) packed; LAPACK reads one triangle.
+    solve = scipy.linalg.solve_triangular
+    g12 = solve(a11, a12, lower=True, unit_diagonal=True, check_finite=False)  # L11^-1 W12 >= 0
+    f21 = solve(a11, a21.T, trans=1, lower=False, check_finite=False).T  # W21 U11^-1 >= 0
+    e2 = e[h:] + f21 @ solve(a11, e1, lower=True, unit_diagonal=True, check_finite=False)
+    a22 += f21 @ g12
+    np.fill_diagonal(a22, 0.0)
+    np.negative(g12, out=a12)
+    np.negative(f21, out=a21)
+    _gth_lu_inplace(a22, e2, leaf)
 
 
 def gth_null_vector(c: np.ndarray) -> np.ndarray:
@@ -33,6 +116,8 @@ def gth_null_vector(c: np.ndarray) -> np.ndarray:
     a = np.array(c, dtype=float)
     n = a.shape[0]
     np.fill_diagonal(a, 0.0)
+    if n > 1 and not np.all(a.sum(axis=1) > 0):
+        raise StationaryStateError("the generator is reducible: a state has no outflow")
     outs = np.zeros(n)
     for piv in range(n - 1, 0, -1):
         out = a[piv, :piv].sum()
@@ -67,36 +152,35 @@ def stationary_state(generator: Generator, *, label: str = "", check: bool = Tru
     (sum d_k,) array, non-negative, summing to one.
     """
     within, up, down = generator.within, generator.up, generator.down
+    for name, blocks in (("within", within), ("up", up), ("down", down)):
+        for k, block in enumerate(blocks):
+            if block.size and not block.min() >= 0:
+                raise ValueError(f"negative or non-finite rate in block {name}[{k}]{_where(label)}")
     n_levels = len(within)
-    # factors[k] is the LU factorization of (-C_k)^T: a C-order array is the transpose of
-    # a Fortran one, so LAPACK factors it in place without a copy.
-    factors = [None] * n_levels
+    factors = [None] * n_levels  # GTH LU factors of -C_k
     coupling = None  # Q_k,k+1 (-C_k+1)^-1 Q_k+1,k for the current k
     c = None
-    for k in range(n_levels - 1, -1, -1):
-        if coupling is None:
-            c = within[k].copy()
-        else:
-            c = coupling
-            c += within[k]
-        np.fill_diagonal(c, 0.0)
-        exit_down = down[k - 1].sum(axis=1) if k > 0 else 0.0
-        np.fill_diagonal(c, -(c.sum(axis=1) + exit_down))
-        if k == 0:
-            break
-        np.negative(c, out=c)
-        factors[k] = scipy.linalg.lu_factor(c.T, overwrite_a=True, check_finite=False)
-        # X = (-C_k)^-1 Q_k,k-1, solved with the factors of the transpose (trans=1).
-        x = scipy.linalg.lu_solve(factors[k], down[k - 1], trans=1, check_finite=False)
-        np.maximum(x, 0.0, out=x)
-        coupling = up[k - 1] @ x
-    pi = [None] * n_levels
-    pi[0] = gth_null_vector(c) if c.shape[0] <= 64 else _dense_null_vector(c)
-    for k in range(1, n_levels):
-        rhs = pi[k - 1] @ up[k - 1]
-        # pi_k (-C_k) = rhs  <=>  (-C_k)^T pi_k^T = rhs^T
-        v = scipy.linalg.lu_solve(factors[k], rhs, trans=0, check_finite=False)
-        pi[k] = np.maximum(v, 0.0)
+    try:
+        for k in range(n_levels - 1, -1, -1):
+            if coupling is None:
+                c = within[k].copy()
+            else:
+                c = coupling
+                c += within[k]
+            np.fill_diagonal(c, 0.0)
+            if k == 0:
+                break
+            factors[k] = gth_lu(c, down[k - 1].sum(axis=1))
+            # X = (-C_k)^-1 Q_k,k-1 >= 0: triangular solves with additions only.
+            x = scipy.linalg.lu_solve(factors[k], down[k - 1], check_finite=False)
+            coupling = up[k - 1] @ x
+        pi = [None] * n_levels
+        pi[0] = gth_null_vector(c) if c.shape[0] <= 256 else _null_vector_lu(c)
+        for k in range(1, n_levels):
+            # pi_k (-C_k) = pi_k-1 Q_k-1,k  <=>  (-C_k)^T pi_k^T = ...
+            pi[k] = scipy.linalg.lu_solve(factors[k], pi[k - 1] @ up[k - 1], trans=1, check_finite=False)
+    except StationaryStateError as exc:
+        raise StationaryStateError(f"{exc}{_where(label)}") from None
     p = np.concatenate(pi)
     p /= p.sum()
     if check:
@@ -104,13 +188,17 @@ def stationary_state(generator: Generator, *, label: str = "", check: bool = Tru
     return p
 
 
-def _dense_null_vector(c: np.ndarray) -> np.ndarray:
-    """Null vector of a generator by replacing one balance equation with normalization."""
-    a = c.T.copy()
-    a[-1, :] = 1.0
-    b = np.zeros(c.shape[0])
-    b[-1] = 1.0
-    return np.maximum(scipy.linalg.solve(a, b, check_finite=False), 0.0)
+def _where(label: str) -> str:
+    return f" ({label})" if label else ""
+
+
+def _null_vector_lu(c: np.ndarray) -> np.ndarray:
+    """Stationary vector of a generator block through :func:`gth_lu` on all states but the
+    last: pi_last = 1, pi_rest (-C_rest) = C_last,rest."""
+    rest = c[:-1, :-1]
+    factors = gth_lu(rest, c[:-1, -1])
+    pi = scipy.linalg.lu_solve(factors, c[-1, :-1], trans=1, check_finite=False)
+    return np.append(pi, 1.0) / (pi.sum() + 1.0)
 
 
 def stationary_residual(generator: Generator, p: np.ndarray) -> float:
@@ -129,7 +217,9 @@ def stationary_residual(generator: Generator, p: np.ndarray) -> float:
             r += blocks[k + 1] @ generator.down[k]
         residual += np.abs(r).sum()
         flux += (pk * out).sum()
-    return residual / flux if flux > 0 else np.inf
+    if flux == 0:
+        return 0.0 if residual == 0 else np.inf  # a single state, or no motion at all
+    return residual / flux
 
 
 def check_stationary(generator: Generator, p: np.ndarray, *, label: str = "", tol: float = 1e-9) -> float:
