@@ -17,6 +17,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
+run: env
+	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/snakemake --cores $(CORES) --configfile $(CONFIG) --rerun-incomplete --show-failed-logs
+
 test: env
 	$(PY) -m pytest -q
 

@@ -109,13 +109,14 @@ def run_one(n: int, repeats: int, frequencies: int, dense: bool) -> dict:
     p_n = 2.0 * pops @ dnpmbl.diagonalize(params, u_ij, d_i).iz
     out["p_n"] = p_n.tolist()
     if dense:
-        from tests import bruteforce  # the independent dense implementation of the tests
+        sys.path.insert(0, str(ROOT / "tests"))
+        import bruteforce  # the independent dense implementation of the tests
 
-        solve = getattr(bruteforce, "solve_dense")
         t = time.perf_counter()
-        dense_result = solve(params, u_ij, d_i, omegas[:1])
+        dense = bruteforce.solve(params, u_ij, d_i)
+        p_dense = dense.stationary(omegas[0])
         out["dense_one_frequency_s"] = time.perf_counter() - t
-        out["dense_p_n"] = float(np.atleast_1d(dense_result["p_n"])[0])
+        out["dense_p_n"] = float(dense.nuclear_polarization(p_dense))
     return out
 
 
