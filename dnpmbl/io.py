@@ -38,6 +38,10 @@ def atomic_path(path):
     os.close(fd)
     try:
         yield Path(tmp)
+        # mkstemp makes the file private (0600): give it the permissions of a normal file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -315,3 +319,30 @@ def load_point(table_paths, states_paths, *, with_populations: bool = True) -> P
         np.stack(p_rows) if with_populations else None,
         np.stack(pn_rows),
     )
+
+
+def _same_value(x, y) -> bool:
+    if isinstance(x, float) and isinstance(y, float):
+        return x == y or (x != x and y != y)  # exact, with NaN equal to NaN
+    if isinstance(x, list) and isinstance(y, list):
+        return len(x) == len(y) and all(_same_value(a, b) for a, b in zip(x, y))
+    return x == y
+
+
+def tables_equal(a: pa.Table, b: pa.Table) -> bool:
+    """Exact equality of two tables (same columns, types and values), NaN equal to NaN.
+
+    ``pyarrow.Table.equals`` counts NaN as different from itself, and the tables of this
+    workflow hold NaN where a quantity is not computed.
+    """
+    if a.schema.names != b.schema.names or a.num_rows != b.num_rows:
+        return False
+    for name in a.schema.names:
+        if not a.schema.field(name).type.equals(b.schema.field(name).type):
+            return False
+        ca, cb = a.column(name), b.column(name)
+        if ca.equals(cb):
+            continue
+        if not all(_same_value(x, y) for x, y in zip(ca.to_pylist(), cb.to_pylist())):
+            return False
+    return True

@@ -224,6 +224,34 @@ def bootstrap(statistic, n_realizations: int, *, n_resamples: int = 200, seed: i
     return Bootstrap(estimate, float(np.std(draws, ddof=1)), float(low), float(high), n_resamples)
 
 
+def _refit(e, s, p, omega_e, fit: SpinTemperature, idx, label: str) -> SpinTemperature:
+    return fit_spin_temperature(e[idx], s[idx], p[idx], omega_e, start=(fit.beta_s, fit.a), label=label)
+
+
+def bootstrap_fm_polarization(
+    e, s, p, omega_e: float, omega_n: float, fit: SpinTemperature, *, n_resamples: int = 200, seed: int = 0, label: str = ""
+) -> Bootstrap:
+    """Bootstrap of ``P_n^FM`` (Eq. 1 with the fitted beta_s), refitting on each resample of
+    the realizations (arrays (R, S), warm-started at ``fit``)."""
+
+    def statistic(idx):
+        return _refit(e, s, p, omega_e, fit, idx, label).nuclear_polarization(omega_n)
+
+    return bootstrap(statistic, np.asarray(p).shape[0], n_resamples=n_resamples, seed=seed)
+
+
+def bootstrap_mean_kl(
+    e, s, p, omega_e: float, fit: SpinTemperature, *, n_resamples: int = 200, seed: int = 0, label: str = ""
+) -> Bootstrap:
+    """Bootstrap of the realization mean of D_KL (Eq. 27), refitting the Ansatz on each
+    resample (arrays (R, S), warm-started at ``fit``)."""
+
+    def statistic(idx):
+        return float(np.mean(kl_divergence(p[idx], e[idx], s[idx], _refit(e, s, p, omega_e, fit, idx, label))))
+
+    return bootstrap(statistic, np.asarray(p).shape[0], n_resamples=n_resamples, seed=seed)
+
+
 @dataclass(frozen=True)
 class PointSummary:
     """Everything the figures need for one parameter point (one microwave frequency)."""
@@ -259,15 +287,6 @@ def summarize_point(
     p_n = np.asarray(p_n, dtype=float)
     fit = fit_spin_temperature(e, s, p, omega_e, label=label)
     kl = kl_divergence(p, e, s, fit)
-    start = (fit.beta_s, fit.a)
-
-    def fm_polarization(idx):
-        return fit_spin_temperature(e[idx], s[idx], p[idx], omega_e, start=start, label=label).nuclear_polarization(omega_n)
-
-    def kl_of(idx):
-        refit = fit_spin_temperature(e[idx], s[idx], p[idx], omega_e, start=start, label=label)
-        return float(np.mean(kl_divergence(p[idx], e[idx], s[idx], refit)))
-
     n = p_n.size
     return PointSummary(
         fit=fit,
@@ -277,6 +296,6 @@ def summarize_point(
         kl_mean=float(kl.mean()),
         kl=kl,
         p_n_mean_error=bootstrap(lambda idx: p_n[idx].mean(), n, n_resamples=n_resamples, seed=seed),
-        p_n_fm_error=bootstrap(fm_polarization, n, n_resamples=n_resamples, seed=seed),
-        kl_mean_error=bootstrap(kl_of, n, n_resamples=n_resamples, seed=seed),
+        p_n_fm_error=bootstrap_fm_polarization(e, s, p, omega_e, omega_n, fit, n_resamples=n_resamples, seed=seed),
+        kl_mean_error=bootstrap_mean_kl(e, s, p, omega_e, fit, n_resamples=n_resamples, seed=seed),
     )

@@ -1,12 +1,6 @@
 """The Snakemake workflow: dry runs of every config, and the smoke config end to end with
 its tables checked for content."""
 
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -15,30 +9,19 @@ import pytest
 import dnpmbl
 from dnpmbl.io import params_from_row
 
-ROOT = Path(__file__).resolve().parents[1]
-SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile")]
+from conftest import ROOT, run_snakemake
+
 CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
 
 
 def snakemake(workdir, *args, check=True):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    proc = subprocess.run([*SNAKEMAKE, "--directory", str(workdir), *args], capture_output=True, text=True, env=env)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
-    return proc
+    return run_snakemake(workdir, *args, check=check)
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=[c.name for c in CONFIGS])
 def test_dry_run_every_config(tmp_path, config):
     proc = snakemake(tmp_path, "-n", "--cores", "2", "--configfile", str(config))
     assert "rule all" in proc.stdout or "all" in proc.stdout
-
-
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("smoke")
-    snakemake(workdir, "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"))
-    return workdir
 
 
 def table(workdir, fig):

@@ -1,5 +1,15 @@
 # Aggregation of the per-point Parquet tables into one table per figure, then one plotting
-# rule per figure (PDF, PNG and the table behind it as CSV).
+# rule per figure (PDF, PNG and the table behind it as CSV). On a cluster these run on the
+# submitting machine.
+
+
+localrules:
+    all,
+    table_fig2,
+    table_fig3,
+    table_fig4,
+    table_fig5,
+    plot_figure,
 
 
 rule table_fig2:

@@ -10,7 +10,7 @@ import pyarrow as pa  # noqa: E402
 
 from dnpmbl.io import load_point, write_table  # noqa: E402
 from dnpmbl.rules import start_log  # noqa: E402
-from dnpmbl.spin_temperature import bootstrap, fit_spin_temperature  # noqa: E402
+from dnpmbl.spin_temperature import bootstrap_fm_polarization, fit_spin_temperature  # noqa: E402
 
 
 def main(smk):
@@ -29,14 +29,10 @@ def main(smk):
         start = (fit.beta_s, fit.a)
         se = lo = hi = np.nan
         if any(np.isclose(offset, error_offsets, atol=1e-9)):
-
-            def p_n_fm(idx):
-                refit = fit_spin_temperature(
-                    data.reduced_energy[idx], data.magnetization[idx], pops[idx], p.omega_e, start=start, label=label
-                )
-                return refit.nuclear_polarization(p.omega_n)
-
-            boot = bootstrap(p_n_fm, n_real, n_resamples=int(smk.params.resamples), seed=0)
+            boot = bootstrap_fm_polarization(
+                data.reduced_energy, data.magnetization, pops, p.omega_e, p.omega_n, fit,
+                n_resamples=int(smk.params.resamples), label=label,
+            )
             se, lo, hi = boot.std_error, boot.low, boot.high
         rows.append(
             {

@@ -10,7 +10,7 @@ import pyarrow as pa  # noqa: E402
 
 from dnpmbl.io import load_point, read_table, write_table  # noqa: E402
 from dnpmbl.rules import start_log  # noqa: E402
-from dnpmbl.spin_temperature import SpinTemperature, bootstrap, fit_spin_temperature, kl_divergence  # noqa: E402
+from dnpmbl.spin_temperature import SpinTemperature, bootstrap_mean_kl, kl_divergence  # noqa: E402
 
 
 def main(smk):
@@ -31,14 +31,9 @@ def main(smk):
         kl = kl_divergence(pops, data.reduced_energy, data.magnetization, fit)
         se = lo = hi = np.nan
         if any(np.isclose(offset, error_offsets, atol=1e-9)):
-
-            def mean_kl(idx):
-                refit = fit_spin_temperature(
-                    data.reduced_energy[idx], data.magnetization[idx], pops[idx], p.omega_e, start=(fit.beta_s, fit.a)
-                )
-                return float(np.mean(kl_divergence(pops[idx], data.reduced_energy[idx], data.magnetization[idx], refit)))
-
-            boot = bootstrap(mean_kl, n_real, n_resamples=int(smk.params.resamples), seed=0)
+            boot = bootstrap_mean_kl(
+                data.reduced_energy, data.magnetization, pops, p.omega_e, fit, n_resamples=int(smk.params.resamples)
+            )
             se, lo, hi = boot.std_error, boot.low, boot.high
         rows.append(
             {

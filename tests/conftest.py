@@ -1,0 +1,29 @@
+"""Shared fixtures: the smoke workflow, run once per test session."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SMOKE = ROOT / "config" / "smoke.yaml"
+
+
+def run_snakemake(workdir, *args, check=True, timeout=900):
+    """Run the workflow of this checkout in ``workdir``; raise with its output on failure."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(workdir), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def smoke(tmp_path_factory):
+    """The smoke config run to completion with --cores 2."""
+    workdir = tmp_path_factory.mktemp("smoke")
+    run_snakemake(workdir, "--cores", "2", "--configfile", str(SMOKE))
+    return workdir
