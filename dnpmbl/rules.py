@@ -46,6 +46,11 @@ def parameters_from_config(physics: dict, n_spins: int, b_tesla: float, u_mhz: f
     )
 
 
+def point_columns(n_spins: int, wildcards, offset: float) -> dict:
+    """The key columns of a per-point table row: N, B, U and the microwave offset."""
+    return {"n_spins": int(n_spins), "b_tesla": float(wildcards.b), "u_mhz": float(wildcards.u), "offset": float(offset)}
+
+
 class Stopwatch:
     """``with Stopwatch(logger, "ED"):`` logs the wall time of a block."""
 

@@ -35,6 +35,8 @@ rule steady_state:
         "logs/steady_state/N{n}/B{b}/U{u}/r{r}.log",
     benchmark:
         "benchmarks/steady_state/N{n}/B{b}/U{u}/r{r}.tsv"
+    # Consume each temporary operator file as soon as it exists (250 MB at N = 12).
+    priority: 10
     group:
         "realization"
     conda:

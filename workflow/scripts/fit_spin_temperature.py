@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
 from dnpmbl.io import load_point, write_table  # noqa: E402
-from dnpmbl.rules import start_log  # noqa: E402
+from dnpmbl.rules import point_columns, start_log  # noqa: E402
 from dnpmbl.spin_temperature import bootstrap_fm_polarization, fit_spin_temperature  # noqa: E402
 
 
@@ -36,10 +36,7 @@ def main(smk):
             se, lo, hi = boot.std_error, boot.low, boot.high
         rows.append(
             {
-                "n_spins": p.n_spins,
-                "b_tesla": float(w.b),
-                "u_mhz": float(w.u),
-                "offset": float(offset),
+                **point_columns(p.n_spins, w, offset),
                 "omega_mw_rad_s": float(data.omega_mw[f]),
                 "n_realizations": n_real,
                 "beta_fm_s": fit.beta_s,

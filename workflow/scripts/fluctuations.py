@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow as pa
 
 from dnpmbl.io import load_point, write_table
-from dnpmbl.rules import start_log
+from dnpmbl.rules import point_columns, start_log
 from dnpmbl.spin_temperature import bootstrap, sample_std
 
 
@@ -23,10 +23,7 @@ def main(smk):
         std = bootstrap(lambda idx: sample_std(values[idx]), n_real, n_resamples=int(smk.params.resamples), seed=1)
         rows.append(
             {
-                "n_spins": data.params.n_spins,
-                "b_tesla": float(w.b),
-                "u_mhz": float(w.u),
-                "offset": float(offset),
+                **point_columns(data.params.n_spins, w, offset),
                 "omega_mw_rad_s": float(data.omega_mw[f]),
                 "detuning_mhz": (float(data.omega_mw[f]) - data.params.omega_e) / (2e6 * np.pi),
                 "n_realizations": n_real,

@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
 from dnpmbl.io import load_point, read_table, write_table  # noqa: E402
-from dnpmbl.rules import start_log  # noqa: E402
+from dnpmbl.rules import point_columns, start_log  # noqa: E402
 from dnpmbl.spin_temperature import SpinTemperature, bootstrap_mean_kl, kl_divergence  # noqa: E402
 
 
@@ -37,10 +37,7 @@ def main(smk):
             se, lo, hi = boot.std_error, boot.low, boot.high
         rows.append(
             {
-                "n_spins": p.n_spins,
-                "b_tesla": float(w.b),
-                "u_mhz": float(w.u),
-                "offset": float(offset),
+                **point_columns(p.n_spins, w, offset),
                 "n_realizations": n_real,
                 "kl_mean": float(kl.mean()),
                 "kl_mean_se": se,

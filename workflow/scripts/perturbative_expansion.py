@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from dnpmbl.io import write_table
 from dnpmbl.perturbative import spin_temperature_pe
-from dnpmbl.rules import parameters_from_config, start_log
+from dnpmbl.rules import parameters_from_config, point_columns, start_log
 
 
 def main(smk):
@@ -19,7 +19,7 @@ def main(smk):
     rows = []
     for offset in smk.params.offsets:
         omega_mw = params.microwave_frequency(float(offset))
-        row = {"n_spins": params.n_spins, "b_tesla": float(w.b), "u_mhz": float(w.u), "offset": float(offset), "omega_mw_rad_s": omega_mw}
+        row = {**point_columns(params.n_spins, w, offset), "omega_mw_rad_s": omega_mw}
         for order in (0, 2):
             for continuum, tag in ((True, "continuum"), (False, "finite")):
                 name = f"pe{order}_{tag}"
