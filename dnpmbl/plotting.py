@@ -7,7 +7,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 STYLE = {
@@ -151,4 +150,4 @@ def save(fig, pdf_path, png_path) -> None:
     plt.close(fig)
 
 
-__all__ = ["draw", "save", "figure2", "figure3", "figure4", "figure5", "np"]
+__all__ = ["draw", "save", "figure2", "figure3", "figure4", "figure5"]
