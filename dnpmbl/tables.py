@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .eth import EigenstateDiagnostics
 from .io import DataFileError, read_table
 
 POINT_KEYS = ["n_spins", "b_tesla", "u_mhz", "offset"]
@@ -59,11 +60,8 @@ def fig4_tables(frames: list[pd.DataFrame], *, example_n_spins: int, example_rea
         r = int(df["realization"].iloc[0])
         sz = df[[f"sz_{i + 1}" for i in range(n)]].to_numpy()
         energies = df["energy_rad_s"].to_numpy()
-        diffs = np.abs(np.diff(sz, axis=0))
-        gaps = np.diff(energies)
-        lo, hi = np.minimum(gaps[:-1], gaps[1:]), np.maximum(gaps[:-1], gaps[1:])
-        ratio = float(np.mean(lo[hi > 0] / hi[hi > 0]))
-        per_point.setdefault((n, u), []).append((diffs[:, spin - 1].mean(), diffs.mean(), ratio))
+        diag = EigenstateDiagnostics(energies, sz)
+        per_point.setdefault((n, u), []).append((diag.delta_m(spin - 1), diag.delta_m(None), diag.level_spacing_ratio()))
         if n == example_n_spins and r == example_realization:
             rows_a.append(
                 pd.DataFrame(
