@@ -65,12 +65,27 @@ def _pair_gaps(spectrum: Spectrum, k: int) -> np.ndarray:
     return spectrum.sectors[k + 1].reduced_energies[None, :] - spectrum.sectors[k].reduced_energies[:, None]
 
 
+def _thermal_weights(*log_weights: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """``exp(x - t)`` for each array x, with one shift t for all, or None when the spread of
+    the arguments would overflow (an extremely cold lattice): then callers use ``expit``."""
+    lo = min(x.min() for x in log_weights)
+    hi = max(x.max() for x in log_weights)
+    if not hi - lo < 1200.0:
+        return None
+    shift = 0.5 * (hi + lo)
+    return tuple(np.exp(x - shift) for x in log_weights)
+
+
 def bath_generator(spectrum: Spectrum, strengths: Strengths) -> Generator:
     """Lattice-bath rates, Eq. (12), with ``h(x) = e^x / (1 + e^x)``.
 
     ``W(m -> n) = (2 / T1e) h(beta (eps_m - eps_n)) sum_j sum_alpha |<n|S_alpha^j|m>|^2``.
     Between sectors only ``S+`` / ``S-`` act and ``|Sx|^2 + |Sy|^2 = |S+|^2 / 2``; inside a
     sector only ``Sz``. These rates obey detailed balance at the lattice ``beta``.
+
+    ``h`` of an energy difference is a ratio of Boltzmann weights,
+    ``h(beta (eps_m - eps_n)) = w_m / (w_m + w_n)`` with ``w = exp(beta eps)``: one outer sum
+    and one division per block instead of an exponential per pair (same rounding, a few ulp).
     """
     p = spectrum.params
     n_spins = p.n_spins
@@ -78,13 +93,33 @@ def bath_generator(spectrum: Spectrum, strengths: Strengths) -> Generator:
     for k in range(n_spins + 1):
         e = spectrum.sectors[k].reduced_energies
         # m -> n inside a sector: eps_m - eps_n = e_m - e_n.
-        h = expit(p.beta * (e[:, None] - e[None, :]))
-        within.append((2.0 / p.t1e) * h * strengths.dephase[k])
+        weights = _thermal_weights(p.beta * e)
+        if weights is None:
+            rate = (2.0 / p.t1e) * expit(p.beta * (e[:, None] - e[None, :]))
+            rate *= strengths.dephase[k]
+        else:
+            (w,) = weights
+            rate = np.add.outer(w, w)
+            np.divide(strengths.dephase[k], rate, out=rate)
+            rate *= ((2.0 / p.t1e) * w)[:, None]
+        within.append(rate)
     for k in range(n_spins):
-        gap = p.omega_e + _pair_gaps(spectrum, k)  # eps_n - eps_m for m in k, n in k+1
-        factor = strengths.flip[k] / p.t1e  # (2 / T1e) * |S+|^2 / 2
-        up.append(factor * expit(-p.beta * gap))
-        down.append((factor * expit(p.beta * gap)).T)  # a Fortran-order view, no copy
+        # m in k, n in k+1: eps_n - eps_m = w_e + e_n - e_m. Rates (2 / T1e) |S+|^2 / 2 times
+        # h(-beta gap) upward and h(beta gap) downward.
+        e_lo, e_hi = spectrum.sectors[k].reduced_energies, spectrum.sectors[k + 1].reduced_energies
+        weights = _thermal_weights(-p.beta * e_lo, -p.beta * (p.omega_e + e_hi))
+        if weights is None:
+            gap = p.omega_e + _pair_gaps(spectrum, k)
+            factor = strengths.flip[k] / p.t1e
+            up.append(factor * expit(-p.beta * gap))
+            down.append((factor * expit(p.beta * gap)).T)  # a Fortran-order view, no copy
+            continue
+        w_lo, w_hi = weights  # h(-beta gap) = w_hi / (w_lo + w_hi), h(beta gap) = w_lo / (...)
+        rate = np.add.outer(w_lo, w_hi)
+        np.divide(strengths.flip[k], rate, out=rate)
+        up.append(rate * (w_hi / p.t1e)[None, :])
+        rate *= (w_lo / p.t1e)[:, None]
+        down.append(rate.T)  # a Fortran-order view, no copy
     return Generator(tuple(within), tuple(up), tuple(down))
 
 
@@ -92,28 +127,35 @@ def microwave_blocks(spectrum: Spectrum, strengths: Strengths, omega_mw: float) 
     """Microwave rates, Eq. (16), between sectors k and k+1: (d_k, d_{k+1}) each, symmetric.
 
     ``W = 4 w_1^2 T2e |<n|Sx|m>|^2 / (1 + T2e^2 (|eps_n - eps_m| - w_MW)^2)``; the detuning
-    is formed as ``(w_e - w_MW) + (e_n - e_m)`` so that w_e cancels exactly.
+    is formed as ``(w_e - w_MW) + (e_n - e_m)`` so that w_e cancels exactly (w_e - w_MW is
+    added to the upper sector's reduced energies before the outer difference).
     """
     p = spectrum.params
     amplitude = 4.0 * p.omega_1**2 * p.t2e
     detuning0 = p.omega_e - omega_mw
     blocks = []
     for k in range(p.n_spins):
-        x = p.t2e * (detuning0 + _pair_gaps(spectrum, k))
+        e_lo, e_hi = spectrum.sectors[k].reduced_energies, spectrum.sectors[k + 1].reduced_energies
+        x = np.subtract.outer(p.t2e * e_lo, p.t2e * (e_hi + detuning0))  # -T2e detuning
         x *= x
         x += 1.0
-        np.divide(amplitude * strengths.sx[k], x, out=x)
+        np.divide(strengths.sx[k], x, out=x)
+        x *= amplitude
         blocks.append(x)
     return blocks
 
 
-def driven_generator(bath: Generator, microwave: list[np.ndarray]) -> Generator:
+def driven_generator(bath: Generator, microwave: list[np.ndarray], *, overwrite_microwave: bool = False) -> Generator:
     """Bath plus microwave rates (Eq. 11 with ``W = W_bath + W_MW``).
 
     The microwave blocks are symmetric, so the downward blocks are formed as transposed
     views of ``bath_down^T + W_MW`` (Fortran order: what the LAPACK solves want) without a
-    transposing copy.
+    transposing copy; with ``overwrite_microwave`` they are formed in the microwave blocks'
+    memory.
     """
     up = tuple(b + m for b, m in zip(bath.up, microwave))
-    down = tuple(np.add(b.T, m).T for b, m in zip(bath.down, microwave))
+    if overwrite_microwave:
+        down = tuple(np.add(m, b.T, out=m).T for b, m in zip(bath.down, microwave))
+    else:
+        down = tuple(np.add(b.T, m).T for b, m in zip(bath.down, microwave))
     return Generator(bath.within, up, down)

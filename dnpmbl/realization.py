@@ -78,7 +78,7 @@ def stationary_states(
     populations = np.empty((omega_mw.size, sum(spectrum.dims)))
     residuals = np.empty(omega_mw.size)
     for f, w in enumerate(omega_mw):
-        generator = driven_generator(bath, microwave_blocks(spectrum, strengths, w))
+        generator = driven_generator(bath, microwave_blocks(spectrum, strengths, w), overwrite_microwave=True)
         where = f"{label}, " if label else ""
         name = f"{where}omega_mw = {w:.9e} rad/s"
         populations[f] = stationary_state(generator, label=name, check=False)
