@@ -24,15 +24,15 @@ import time
 from math import comb
 from pathlib import Path
 
-import numpy as np
-import scipy.linalg
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import dnpmbl  # noqa: E402
+import dnpmbl  # noqa: E402  (first: it quiets the BLAS pools before numpy loads)
+import numpy as np  # noqa: E402
+import scipy.linalg  # noqa: E402
 from dnpmbl.diagonalization import diagonalize  # noqa: E402
 from dnpmbl.realization import stationary_states  # noqa: E402
+from dnpmbl.runtime import retain_freed_memory  # noqa: E402
 from dnpmbl.strengths import transition_strengths  # noqa: E402
 
 SEED = 2016
@@ -81,7 +81,16 @@ def machine_rates(n: int) -> dict:
     return {"gemm_flops": gemm, "lu_flops": lu, "eigh_s": eigh}
 
 
-def run_one(n: int, repeats: int, frequencies: int, dense: bool) -> dict:
+def fresh_memory_ms_per_mb(megabytes: int = 200) -> float:
+    """Time to fault in memory the process has never touched, ms per MB (page faults; on a
+    virtual machine whose host reclaims free guest memory this is several times bare metal)."""
+    t = time.perf_counter()
+    np.ones(megabytes * 131072)
+    return (time.perf_counter() - t) * 1e3 / megabytes
+
+
+def run_one(n: int, repeats: int, frequencies: int, dense: bool, retain: bool) -> dict:
+    retained = retain_freed_memory() if retain else False
     params = dnpmbl.Parameters.from_units(n, u_mhz=15.0)
     u_ij, d_i = dnpmbl.realization_couplings(params, SEED, 0)
     offsets = np.linspace(-0.5, 0.5, frequencies)
@@ -104,6 +113,7 @@ def run_one(n: int, repeats: int, frequencies: int, dense: bool) -> dict:
         del spectrum, strengths
     out = {k: statistics.median(v) for k, v in times.items()}
     out["n"] = n
+    out["retained"] = retained
     out["realization_one_frequency_s"] = out["ed"] + out["strengths"] + out["first_stationary"]
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     p_n = 2.0 * pops @ dnpmbl.diagonalize(params, u_ij, d_i).iz
@@ -126,13 +136,23 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--frequencies", type=int, default=4)
     parser.add_argument("--dense-max", type=int, default=10, help="largest N for the brute-force comparison")
+    parser.add_argument(
+        "--system-malloc",
+        action="store_true",
+        help="keep glibc's defaults instead of dnpmbl.runtime.retain_freed_memory() (what the workflow uses)",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
-        print(json.dumps(run_one(args.one, args.repeats, args.frequencies, args.one <= args.dense_max)))
+        res = run_one(args.one, args.repeats, args.frequencies, args.one <= args.dense_max, not args.system_malloc)
+        print(json.dumps(res))
         return 0
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
-    print(f"dnpmbl {dnpmbl.__version__} core benchmark; BLAS threads: {threads}; cores: {os.cpu_count()}")
+    spin = os.environ.get("OPENBLAS_THREAD_TIMEOUT")
+    print(f"dnpmbl {dnpmbl.__version__} core benchmark; BLAS threads: {threads}; cores: {os.cpu_count()}; "
+          f"OPENBLAS_THREAD_TIMEOUT={spin}; allocator: "
+          f"{'glibc defaults' if args.system_malloc else 'freed memory retained (as in the workflow)'}; "
+          f"fresh memory {fresh_memory_ms_per_mb():.2f} ms/MB")
     header = (
         f"{'N':>3} {'ED s':>7} {'strengths s':>11} {'1st w_MW s':>10} {'next w_MW s':>11} "
         f"{'total(1) s':>10} {'peak MB':>8} {'dense s':>8} {'dense/ours':>10}"
@@ -142,6 +162,8 @@ def main() -> int:
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--one", str(n), "--repeats", str(args.repeats),
                "--frequencies", str(args.frequencies), "--dense-max", str(args.dense_max)]
+        if args.system_malloc:
+            cmd.append("--system-malloc")
         res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
         rows.append(res)
         dense = res.get("dense_one_frequency_s")

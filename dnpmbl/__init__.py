@@ -4,13 +4,18 @@ Reproduces De Luca, Rodriguez Arias, Mueller, Rosso, PRB 94, 014203 (2016). Freq
 angular (rad/s) and times are in seconds throughout; see :mod:`dnpmbl.params`.
 """
 
-from .diagonalization import Spectrum, diagonalize
-from .model import realization_couplings, standard_couplings, zeeman_shifts
-from .observables import gibbs_state, nuclear_polarization
-from .params import Parameters
-from .realization import RealizationResult, solve_realization, stationary_states
-from .stationary import StationaryStateError, stationary_state
-from .strengths import Strengths, transition_strengths
+from .runtime import quiet_blas_pools as _quiet_blas_pools
+
+# Before anything below loads numpy: see dnpmbl/runtime.py.
+_quiet_blas_pools()
+
+from .diagonalization import Spectrum, diagonalize  # noqa: E402
+from .model import realization_couplings, standard_couplings, zeeman_shifts  # noqa: E402
+from .observables import gibbs_state, nuclear_polarization  # noqa: E402
+from .params import Parameters  # noqa: E402
+from .realization import RealizationResult, solve_realization, stationary_states  # noqa: E402
+from .stationary import StationaryStateError, stationary_state  # noqa: E402
+from .strengths import Strengths, transition_strengths  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -21,6 +21,7 @@ from . import __version__
 from .model import realization_couplings
 from .params import Parameters
 from .realization import solve_realization
+from .runtime import retain_freed_memory
 
 REQUIRED = ("params", "u_ij", "d_i", "omega_mw")
 
@@ -91,6 +92,7 @@ def main(argv=None) -> int:
         return 0
 
     problem = load_problem(args.problem)
+    retain_freed_memory()  # a job process: keep freed memory for reuse (dnpmbl/runtime.py)
     start = time.perf_counter()
     try:
         result = solve_realization(problem["params"], problem["u_ij"], problem["d_i"], problem["omega_mw"], label=args.problem)

@@ -11,6 +11,11 @@ if ROOT not in sys.path:
 
 
 def blas_threads(threads: int) -> None:
-    """Limit BLAS/OpenMP threads to the rule's ``threads`` (call before importing numpy)."""
+    """Limit BLAS/OpenMP threads to the rule's ``threads`` (call before importing numpy), and
+    apply :mod:`dnpmbl.runtime`'s process settings."""
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(int(threads))
+    from dnpmbl import runtime  # dnpmbl quiets the BLAS pools before it loads numpy
+
+    runtime.quiet_blas_pools()
+    runtime.retain_freed_memory()
