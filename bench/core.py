@@ -151,8 +151,7 @@ def main() -> int:
     spin = os.environ.get("OPENBLAS_THREAD_TIMEOUT")
     print(f"dnpmbl {dnpmbl.__version__} core benchmark; BLAS threads: {threads}; cores: {os.cpu_count()}; "
           f"OPENBLAS_THREAD_TIMEOUT={spin}; allocator: "
-          f"{'glibc defaults' if args.system_malloc else 'freed memory retained (as in the workflow)'}; "
-          f"fresh memory {fresh_memory_ms_per_mb():.2f} ms/MB")
+          f"{'glibc defaults' if args.system_malloc else 'freed memory retained (as in the workflow)'}")
     header = (
         f"{'N':>3} {'ED s':>7} {'strengths s':>11} {'1st w_MW s':>10} {'next w_MW s':>11} "
         f"{'total(1) s':>10} {'peak MB':>8} {'dense s':>8} {'dense/ours':>10}"
@@ -176,6 +175,8 @@ def main() -> int:
         )
         if dense:
             print(f"    P_n dnpmbl {res['p_n'][0]:.12f}  dense {res['dense_p_n']:.12f}")
+    # After the children: a child's peak RSS would start from the parent's.
+    print(f"faulting in fresh memory costs {fresh_memory_ms_per_mb():.2f} ms/MB on this machine")
     print("\nflop-limit efficiency (time at this machine's measured rates / time taken):")
     for res in rows:
         n = res["n"]
@@ -189,6 +190,10 @@ def main() -> int:
             f"ED {ideal_ed / res['ed']:.0%} ({ideal_ed:.2f} s ideal), "
             f"strengths {ideal_str / res['strengths']:.0%} ({ideal_str:.2f} s), "
             f"each further w_MW {ideal_ss / res['further_stationary']:.0%} ({ideal_ss:.2f} s)"
+        )
+        print(
+            f"        level reduction: {(lu + other) / 1e9:.2f} GFLOP per frequency, "
+            f"{(lu + other) / rates['gemm_flops']:.2f} s even if all of it ran at the GEMM rate"
         )
     print("\ntargets (2 cores): N=12 realization with one w_MW <= 8 s; each further w_MW <= 0.6 s; "
           "peak RSS <= 1500 MB; dense/ours >= 50 at N=10")
