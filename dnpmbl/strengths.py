@@ -40,6 +40,9 @@ class Strengths:
     dephase: tuple
 
 
+_COLUMN_BLOCK = 256
+
+
 def _rows_with_spin(masks: np.ndarray, spin: int, up: bool) -> np.ndarray:
     """Basis rows (both nuclear states) whose configuration has ``spin`` up (or down)."""
     sel = np.nonzero(((masks >> spin) & 1) == (1 if up else 0))[0]
@@ -109,12 +112,17 @@ def dephasing_strengths(spectrum: Spectrum, k: int, vectors: np.ndarray | None =
     sub = np.empty((n_rows, dim))  # C order: its transpose is a Fortran (d, r) matrix
     if vectors is None:
         vectors = _row_major(sector.vectors)
+    gram = np.zeros((dim, dim), order="F")  # reused: syrk writes its upper triangle, the rest stays 0
     for spin in range(n_spins):
         rows = _rows_with_spin(sector.masks, spin, up=fewer_up)
         np.take(vectors, rows, axis=0, out=sub, mode="clip")
-        gram = blas.dsyrk(1.0, sub.T, trans=0, lower=0)  # upper triangle of sub.T @ sub
-        gram *= gram
-        upper += gram
+        gram = blas.dsyrk(1.0, sub.T, beta=0.0, c=gram, trans=0, lower=0, overwrite_c=1)  # upper of sub.T @ sub
+        # Square and accumulate the upper triangle only, a block of columns at a time.
+        for start in range(0, dim, _COLUMN_BLOCK):
+            stop = min(dim, start + _COLUMN_BLOCK)
+            block = gram[:stop, start:stop]
+            np.multiply(block, block, out=block)
+            upper[:stop, start:stop] += block
     upper = np.triu(upper, k=1)
     return upper + upper.T
 
