@@ -110,13 +110,14 @@ def run_one(n: int, repeats: int, frequencies: int, dense: bool, retain: bool) -
         times["strengths"].append(t2 - t1)
         times["first_stationary"].append(t3 - t2)
         times["further_stationary"].append(((t4 - t3) - (t3 - t2)) / max(1, frequencies - 1))
+        iz = spectrum.iz
         del spectrum, strengths
     out = {k: statistics.median(v) for k, v in times.items()}
     out["n"] = n
     out["retained"] = retained
     out["realization_one_frequency_s"] = out["ed"] + out["strengths"] + out["first_stationary"]
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    p_n = 2.0 * pops @ dnpmbl.diagonalize(params, u_ij, d_i).iz
+    p_n = 2.0 * pops @ iz
     out["p_n"] = p_n.tolist()
     if dense:
         sys.path.insert(0, str(ROOT / "tests"))
@@ -150,8 +151,7 @@ def main() -> int:
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     spin = os.environ.get("OPENBLAS_THREAD_TIMEOUT")
     print(f"dnpmbl {dnpmbl.__version__} core benchmark; BLAS threads: {threads}; cores: {os.cpu_count()}; "
-          f"OPENBLAS_THREAD_TIMEOUT={spin}; allocator: "
-          f"{'glibc defaults' if args.system_malloc else 'freed memory retained (as in the workflow)'}")
+          f"OPENBLAS_THREAD_TIMEOUT={spin}")
     header = (
         f"{'N':>3} {'ED s':>7} {'strengths s':>11} {'1st w_MW s':>10} {'next w_MW s':>11} "
         f"{'total(1) s':>10} {'peak MB':>8} {'dense s':>8} {'dense/ours':>10}"
@@ -175,6 +175,8 @@ def main() -> int:
         )
         if dense:
             print(f"    P_n dnpmbl {res['p_n'][0]:.12f}  dense {res['dense_p_n']:.12f}")
+    retained = all(res["retained"] for res in rows)
+    print("allocator: " + ("freed memory retained (as in the workflow)" if retained else "glibc defaults"))
     # After the children: a child's peak RSS would start from the parent's.
     print(f"faulting in fresh memory costs {fresh_memory_ms_per_mb():.2f} ms/MB on this machine")
     print("\nflop-limit efficiency (time at this machine's measured rates / time taken):")

@@ -15,7 +15,6 @@ def blas_threads(threads: int) -> None:
     apply :mod:`dnpmbl.runtime`'s process settings."""
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(int(threads))
-    from dnpmbl import runtime  # dnpmbl quiets the BLAS pools before it loads numpy
+    from dnpmbl import runtime  # importing dnpmbl quiets the BLAS pools before numpy loads
 
-    runtime.quiet_blas_pools()
     runtime.retain_freed_memory()
