@@ -11,12 +11,12 @@ added back only in the lab-frame energies (PHYSICS.md section 1). No matrix of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
-import scipy.linalg
 
+from .backend import Backend, get_backend
 from .model import check_couplings, zeeman_shifts
 from .params import Parameters
 
@@ -102,11 +102,11 @@ class Sector:
         Number of up electron spins k; magnetization ``k - N/2``.
     masks : (C,) int64 array
         Electron configurations of the basis.
-    reduced_energies : (2C,) array
+    reduced_energies : (2C,) numpy array
         Eigenvalues of ``H - w_e Sz``, ascending, rad/s.
-    vectors : (2C, 2C) array
+    vectors : (2C, 2C) array of the spectrum's backend (numpy or CuPy)
         Eigenvectors in columns.
-    iz : (2C,) array
+    iz : (2C,) numpy array
         ``<n|Iz|n>`` of each eigenstate.
     """
 
@@ -123,10 +123,12 @@ class Sector:
 
 @dataclass(frozen=True)
 class Spectrum:
-    """All sectors of one realization, k = 0..N, and the parameters that made them."""
+    """All sectors of one realization, k = 0..N, the parameters that made them, and the
+    backend that holds the eigenvectors (what later stages compute with)."""
 
     params: Parameters
     sectors: tuple
+    backend: Backend = field(default_factory=get_backend, compare=False)
 
     @property
     def dims(self) -> list[int]:
@@ -159,8 +161,11 @@ class Spectrum:
         return np.concatenate([s.iz for s in self.sectors])
 
 
-def diagonalize(params: Parameters, u_ij: np.ndarray, d_i: np.ndarray) -> Spectrum:
+def diagonalize(params: Parameters, u_ij: np.ndarray, d_i: np.ndarray, *, backend=None) -> Spectrum:
     """Diagonalize Eq. (9) sector by sector (``eigh`` on each dense block).
+
+    The blocks are built on the host and diagonalized on ``backend`` (``"cpu"``, the
+    default, or ``"gpu"``; see :mod:`dnpmbl.backend`), where the eigenvectors stay.
 
     Parameters
     ----------
@@ -171,12 +176,13 @@ def diagonalize(params: Parameters, u_ij: np.ndarray, d_i: np.ndarray) -> Spectr
         Hyperfine couplings.
     """
     u_ij, d_i = check_couplings(params.n_spins, u_ij, d_i)
+    backend = get_backend(backend)
     sectors = []
     for k in range(params.n_spins + 1):
         masks = sector_configurations(params.n_spins, k)
         block = sector_hamiltonian(params, masks, u_ij, d_i)
-        energies, vectors = scipy.linalg.eigh(block, overwrite_a=True, check_finite=False, driver="evd")
+        energies, vectors = backend.eigh(backend.asarray(block))
         weights = vectors * vectors
         iz = 0.5 * (weights[0::2].sum(axis=0) - weights[1::2].sum(axis=0))
-        sectors.append(Sector(k, masks, energies, vectors, iz))
-    return Spectrum(params, tuple(sectors))
+        sectors.append(Sector(k, masks, backend.to_host(energies), vectors, backend.to_host(iz)))
+    return Spectrum(params, tuple(sectors), backend)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 
+from .backend import get_backend
 from .diagonalization import electron_block, sector_configurations, spin_z
 from .model import check_couplings, zeeman_shifts
 from .params import Parameters
@@ -53,7 +53,7 @@ class EigenstateDiagnostics:
         return float(np.mean(lo[ok] / hi[ok]))
 
 
-def eigenstate_diagnostics(params: Parameters, u_ij) -> EigenstateDiagnostics:
+def eigenstate_diagnostics(params: Parameters, u_ij, *, backend=None) -> EigenstateDiagnostics:
     """Diagonalize the electron Hamiltonian in its Sz = 0 sector (Fig. 4).
 
     Parameters
@@ -61,6 +61,9 @@ def eigenstate_diagnostics(params: Parameters, u_ij) -> EigenstateDiagnostics:
     params : Parameters
         ``n_spins`` must be even and at most 16; only ``delta_omega_e`` enters besides N.
     u_ij : (N, N) array, rad/s
+    backend : str or Backend, optional
+        ``"cpu"`` (default) or ``"gpu"`` (:mod:`dnpmbl.backend`): where ``eigh`` runs; the
+        diagnostics come back as numpy arrays.
     """
     n = params.n_spins
     if n % 2:
@@ -68,9 +71,11 @@ def eigenstate_diagnostics(params: Parameters, u_ij) -> EigenstateDiagnostics:
     if n > MAX_SPINS_ETH:
         raise ValueError(f"n_spins = {n} exceeds the eigenstate-diagnostics limit {MAX_SPINS_ETH}")
     u_ij, _ = check_couplings(n, u_ij)
+    backend = get_backend(backend)
     masks = sector_configurations(n, n // 2)
     block = electron_block(masks, zeeman_shifts(n, params.delta_omega_e), u_ij)
-    energies, vectors = scipy.linalg.eigh(block, overwrite_a=True, check_finite=False, driver="evd")
+    energies, vectors = backend.eigh(backend.asarray(block))
+    del block
     vectors *= vectors
-    local_sz = vectors.T @ spin_z(masks, n)
-    return EigenstateDiagnostics(energies, local_sz)
+    local_sz = vectors.T @ backend.asarray(spin_z(masks, n))
+    return EigenstateDiagnostics(backend.to_host(energies), backend.to_host(local_sz))

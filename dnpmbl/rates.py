@@ -9,6 +9,10 @@ sector index k. Blocks are stored in three lists:
 * ``down[k]`` (d_{k+1}, d_k): rates from sector k+1 to k.
 
 Diagonals are never stored: solvers rebuild them from the off-diagonal outflows.
+
+Blocks are arrays of the spectrum's backend (:mod:`dnpmbl.backend`). For a batch of F
+microwave frequencies (:func:`microwave_batch`, :func:`driven_batch`) ``up`` and ``down``
+have a leading axis of length F and ``within`` is shared.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
 from .diagonalization import Spectrum
 from .strengths import Strengths
@@ -60,20 +63,25 @@ class Generator:
         return q
 
 
-def _pair_gaps(spectrum: Spectrum, k: int) -> np.ndarray:
+def _energies(spectrum: Spectrum, k: int):
+    """Reduced energies of sector k as an array of the spectrum's backend."""
+    return spectrum.backend.asarray(spectrum.sectors[k].reduced_energies)
+
+
+def _pair_gaps(spectrum: Spectrum, k: int):
     """``e_n - e_m`` (reduced energies) for m in sector k, n in k+1: (d_k, d_{k+1})."""
-    return spectrum.sectors[k + 1].reduced_energies[None, :] - spectrum.sectors[k].reduced_energies[:, None]
+    return _energies(spectrum, k + 1)[None, :] - _energies(spectrum, k)[:, None]
 
 
-def _thermal_weights(*log_weights: np.ndarray) -> tuple[np.ndarray, ...] | None:
+def _thermal_weights(*log_weights, xp=np) -> tuple | None:
     """``exp(x - t)`` for each array x, with one shift t for all, or None when the spread of
     the arguments would overflow (an extremely cold lattice): then callers use ``expit``."""
-    lo = min(x.min() for x in log_weights)
-    hi = max(x.max() for x in log_weights)
+    lo = min(float(x.min()) for x in log_weights)
+    hi = max(float(x.max()) for x in log_weights)
     if not hi - lo < 1200.0:
         return None
     shift = 0.5 * (hi + lo)
-    return tuple(np.exp(x - shift) for x in log_weights)
+    return tuple(xp.exp(x - shift) for x in log_weights)
 
 
 def bath_generator(spectrum: Spectrum, strengths: Strengths) -> Generator:
@@ -88,35 +96,37 @@ def bath_generator(spectrum: Spectrum, strengths: Strengths) -> Generator:
     and one division per block instead of an exponential per pair (same rounding, a few ulp).
     """
     p = spectrum.params
+    backend = spectrum.backend
+    xp = backend.xp
     n_spins = p.n_spins
     within, up, down = [], [], []
     for k in range(n_spins + 1):
-        e = spectrum.sectors[k].reduced_energies
+        e = _energies(spectrum, k)
         # m -> n inside a sector: eps_m - eps_n = e_m - e_n.
-        weights = _thermal_weights(p.beta * e)
+        weights = _thermal_weights(p.beta * e, xp=xp)
         if weights is None:
-            rate = (2.0 / p.t1e) * expit(p.beta * (e[:, None] - e[None, :]))
+            rate = (2.0 / p.t1e) * backend.expit(p.beta * (e[:, None] - e[None, :]))
             rate *= strengths.dephase[k]
         else:
             (w,) = weights
-            rate = np.add.outer(w, w)
-            np.divide(strengths.dephase[k], rate, out=rate)
+            rate = w[:, None] + w[None, :]
+            xp.divide(strengths.dephase[k], rate, out=rate)
             rate *= ((2.0 / p.t1e) * w)[:, None]
         within.append(rate)
     for k in range(n_spins):
         # m in k, n in k+1: eps_n - eps_m = w_e + e_n - e_m. Rates (2 / T1e) |S+|^2 / 2 times
         # h(-beta gap) upward and h(beta gap) downward.
-        e_lo, e_hi = spectrum.sectors[k].reduced_energies, spectrum.sectors[k + 1].reduced_energies
-        weights = _thermal_weights(-p.beta * e_lo, -p.beta * (p.omega_e + e_hi))
+        e_lo, e_hi = _energies(spectrum, k), _energies(spectrum, k + 1)
+        weights = _thermal_weights(-p.beta * e_lo, -p.beta * (p.omega_e + e_hi), xp=xp)
         if weights is None:
             gap = p.omega_e + _pair_gaps(spectrum, k)
             factor = strengths.flip[k] / p.t1e
-            up.append(factor * expit(-p.beta * gap))
-            down.append((factor * expit(p.beta * gap)).T)  # a Fortran-order view, no copy
+            up.append(factor * backend.expit(-p.beta * gap))
+            down.append((factor * backend.expit(p.beta * gap)).T)  # a Fortran-order view, no copy
             continue
         w_lo, w_hi = weights  # h(-beta gap) = w_hi / (w_lo + w_hi), h(beta gap) = w_lo / (...)
-        rate = np.add.outer(w_lo, w_hi)
-        np.divide(strengths.flip[k], rate, out=rate)
+        rate = w_lo[:, None] + w_hi[None, :]
+        xp.divide(strengths.flip[k], rate, out=rate)
         up.append(rate * (w_hi / p.t1e)[None, :])
         rate *= (w_lo / p.t1e)[:, None]
         down.append(rate.T)  # a Fortran-order view, no copy
@@ -130,16 +140,32 @@ def microwave_blocks(spectrum: Spectrum, strengths: Strengths, omega_mw: float) 
     is formed as ``(w_e - w_MW) + (e_n - e_m)`` so that w_e cancels exactly (w_e - w_MW is
     added to the upper sector's reduced energies before the outer difference).
     """
+    return microwave_batch(spectrum, strengths, [omega_mw], batched=False)
+
+
+def microwave_batch(spectrum: Spectrum, strengths: Strengths, omega_mw, *, batched: bool = True) -> list:
+    """Microwave rates, Eq. (16), for several frequencies at once: (F, d_k, d_{k+1}) blocks
+    (or, with ``batched=False`` and one frequency, (d_k, d_{k+1}) blocks, as
+    :func:`microwave_blocks`). Each frequency's rates are bit-identical to a single call."""
     p = spectrum.params
+    xp = spectrum.backend.xp
     amplitude = 4.0 * p.omega_1**2 * p.t2e
-    detuning0 = p.omega_e - omega_mw
+    detuning0 = p.omega_e - np.asarray(omega_mw, dtype=float)  # (F,) on the host
+    if not batched and detuning0.size != 1:
+        raise ValueError("an unbatched call takes one microwave frequency")
+    detuning0 = spectrum.backend.asarray(detuning0)
     blocks = []
     for k in range(p.n_spins):
-        e_lo, e_hi = spectrum.sectors[k].reduced_energies, spectrum.sectors[k + 1].reduced_energies
-        x = np.subtract.outer(p.t2e * e_lo, p.t2e * (e_hi + detuning0))  # -T2e detuning
+        e_lo, e_hi = _energies(spectrum, k), _energies(spectrum, k + 1)
+        # -T2e detuning, as an outer difference (one frequency) or one per frequency.
+        lo = (p.t2e * e_lo)[None, :, None]
+        hi = (p.t2e * (e_hi[None, :] + detuning0[:, None]))[:, None, :]
+        x = lo - hi
+        if not batched:
+            x = x[0]
         x *= x
         x += 1.0
-        np.divide(strengths.sx[k], x, out=x)
+        xp.divide(strengths.sx[k], x, out=x)
         x *= amplitude
         blocks.append(x)
     return blocks
@@ -154,8 +180,24 @@ def driven_generator(bath: Generator, microwave: list[np.ndarray], *, overwrite_
     memory.
     """
     up = tuple(b + m for b, m in zip(bath.up, microwave))
-    if overwrite_microwave:
-        down = tuple(np.add(m, b.T, out=m).T for b, m in zip(bath.down, microwave))
-    else:
-        down = tuple(np.add(b.T, m).T for b, m in zip(bath.down, microwave))
-    return Generator(bath.within, up, down)
+    down = []
+    for b, m in zip(bath.down, microwave):
+        if overwrite_microwave:
+            m += b.T
+        else:
+            m = b.T + m
+        down.append(m.T)
+    return Generator(bath.within, up, tuple(down))
+
+
+def driven_batch(bath: Generator, microwave: list) -> Generator:
+    """Bath plus microwave rates for a batch of frequencies (blocks of
+    :func:`microwave_batch`, overwritten): ``up[k]`` is (F, d_k, d_{k+1}) and ``down[k]``
+    the (F, d_{k+1}, d_k) transposed view of ``bath_down^T + W_MW``; ``within`` is the
+    bath's, shared by all frequencies."""
+    up = tuple(b[None] + m for b, m in zip(bath.up, microwave))
+    down = []
+    for b, m in zip(bath.down, microwave):
+        m += b.T[None]
+        down.append(m.swapaxes(1, 2))
+    return Generator(bath.within, up, tuple(down))

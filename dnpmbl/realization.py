@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .backend import get_backend
 from .diagonalization import Spectrum, diagonalize
 from .model import check_couplings
 from .observables import mean_energy, mean_magnetization, nuclear_polarization
 from .params import Parameters, check_stationary_size
-from .rates import bath_generator, driven_generator, microwave_blocks
-from .stationary import check_stationary, stationary_state
+from .rates import bath_generator, driven_batch, driven_generator, microwave_batch, microwave_blocks
+from .stationary import check_stationary, stationary_batch, stationary_state
 from .strengths import Strengths, transition_strengths
 
 
@@ -39,6 +40,9 @@ class RealizationResult:
         ``<Sz>``.
     residual : (F,) array
         Relative residual of each stationary solve.
+    negative : (F,) array
+        Most negative population before clipping, over the largest (pivoted-LU solver;
+        always 0 for GTH, which never subtracts).
     energy, reduced_energy, magnetization, iz : (2^(N+1),) arrays
     populations : (F, 2^(N+1)) array
     """
@@ -57,35 +61,60 @@ class RealizationResult:
     magnetization: np.ndarray
     iz: np.ndarray
     populations: np.ndarray
+    negative: np.ndarray | None = None
     spectrum: Spectrum | None = field(default=None, repr=False)
     strengths: Strengths | None = field(default=None, repr=False)
 
 
 def stationary_states(
-    spectrum: Spectrum, strengths: Strengths, omega_mw, *, label: str = "", progress=None
-) -> tuple[np.ndarray, np.ndarray]:
+    spectrum: Spectrum, strengths: Strengths, omega_mw, *, label: str = "", progress=None, with_negative: bool = False
+):
     """Stationary populations for each microwave frequency, reusing one set of strengths.
 
-    ``progress(i, n)``, if given, is called after each frequency.
+    Runs on the spectrum's backend with its solver (:mod:`dnpmbl.backend`): GTH one
+    frequency at a time, or pivoted LU over batches of frequencies. ``progress(i, n)``, if
+    given, is called after each frequency or batch.
 
     Returns
     -------
     populations : (F, 2^(N+1)) array
     residuals : (F,) array
+    negative : (F,) array, only with ``with_negative`` (see :class:`RealizationResult`)
     """
     omega_mw = np.atleast_1d(np.asarray(omega_mw, dtype=float))
     bath = bath_generator(spectrum, strengths)
     populations = np.empty((omega_mw.size, sum(spectrum.dims)))
     residuals = np.empty(omega_mw.size)
+    negative = np.zeros(omega_mw.size)
+    backend = spectrum.backend
+    where = f"{label}, " if label else ""
+    if backend.stationary == "lu":
+        size = backend.batch_size(_batch_bytes(spectrum.dims))
+        for start in range(0, omega_mw.size, size):
+            stop = min(omega_mw.size, start + size)
+            generator = driven_batch(bath, microwave_batch(spectrum, strengths, omega_mw[start:stop]))
+            name = f"{where}omega_mw = {omega_mw[start]:.9e}" + (f" .. {omega_mw[stop - 1]:.9e}" if stop - start > 1 else "")
+            out = stationary_batch(generator, backend.xp, label=f"{name} rad/s")
+            populations[start:stop], residuals[start:stop], negative[start:stop] = out
+            del generator, out
+            if progress is not None:
+                progress(stop, omega_mw.size)
+        return (populations, residuals, negative) if with_negative else (populations, residuals)
     for f, w in enumerate(omega_mw):
         generator = driven_generator(bath, microwave_blocks(spectrum, strengths, w), overwrite_microwave=True)
-        where = f"{label}, " if label else ""
         name = f"{where}omega_mw = {w:.9e} rad/s"
         populations[f] = stationary_state(generator, label=name, check=False)
         residuals[f] = check_stationary(generator, populations[f], label=name)
         if progress is not None:
             progress(f + 1, omega_mw.size)
-    return populations, residuals
+    return (populations, residuals, negative) if with_negative else (populations, residuals)
+
+
+def _batch_bytes(dims) -> int:
+    """Device bytes one microwave frequency adds to a pivoted-LU batch: its up and down
+    rate blocks, the reductions R_k, and the largest level's work arrays."""
+    pairs = sum(a * b for a, b in zip(dims, dims[1:]))
+    return 8 * (3 * pairs + 4 * max(dims) ** 2)
 
 
 def solve_realization(
@@ -96,6 +125,7 @@ def solve_realization(
     *,
     label: str = "",
     keep_operators: bool = False,
+    backend=None,
 ) -> RealizationResult:
     """Exact stationary states of one realization (Eqs. 9, 11, 12, 16, 26).
 
@@ -113,6 +143,9 @@ def solve_realization(
         Names the realization in error messages.
     keep_operators : bool
         Keep the spectrum (eigenvectors) and strengths on the result (memory heavy).
+    backend : str or Backend, optional
+        Where to compute: ``"cpu"`` (default, the reference) or ``"gpu"``
+        (:mod:`dnpmbl.backend`).
     """
     u_ij = np.asarray(u_ij, dtype=float)
     if u_ij.ndim != 2 or u_ij.shape[0] != params.n_spins:
@@ -127,7 +160,7 @@ def solve_realization(
     omega_mw = np.atleast_1d(np.asarray(omega_mw, dtype=float))
     if omega_mw.ndim != 1 or omega_mw.size == 0 or not np.all(np.isfinite(omega_mw)) or np.any(omega_mw <= 0):
         raise ValueError("omega_mw must be one or more positive finite frequencies in rad/s")
-    spectrum = diagonalize(params, u_ij, d_i)
+    spectrum = diagonalize(params, u_ij, d_i, backend=get_backend(backend))
     strengths = transition_strengths(spectrum)
     result = solve_from_operators(spectrum, strengths, omega_mw, u_ij, d_i, label=label)
     if keep_operators:
@@ -141,11 +174,15 @@ def solve_from_operators(
     """Stationary states and observables from a diagonalized realization (Eqs. 11-16, 26).
 
     ``spectrum`` needs only energies and ``<Iz>`` per sector (no eigenvectors), so that the
-    workflow can store the operators of one job and solve them in the next.
+    workflow can store the operators of one job and solve them in the next. The solve runs
+    on the spectrum's backend; ``strengths`` are moved there if they are not.
     """
     params = spectrum.params
     omega_mw = np.atleast_1d(np.asarray(omega_mw, dtype=float))
-    populations, residuals = stationary_states(spectrum, strengths, omega_mw, label=label, progress=progress)
+    strengths = strengths.to_backend(spectrum.backend)
+    populations, residuals, negative = stationary_states(
+        spectrum, strengths, omega_mw, label=label, progress=progress, with_negative=True
+    )
     energy = spectrum.energy
     reduced = spectrum.reduced_energy
     magnetization = spectrum.magnetization
@@ -160,6 +197,7 @@ def solve_from_operators(
         mean_reduced_energy=np.array([mean_energy(p, reduced) for p in populations]),
         mean_magnetization=np.array([mean_magnetization(p, magnetization) for p in populations]),
         residual=residuals,
+        negative=negative,
         energy=energy,
         reduced_energy=reduced,
         magnetization=magnetization,

@@ -14,6 +14,9 @@ computed probability keeps its relative accuracy, however widely the rates sprea
 (Grassmann, Taksar and Heyman 1985; O'Cinneide 1993). A state or class with no outflow
 gives an exactly zero pivot and a :class:`StationaryStateError`. The cost is dominated by
 one LU factorization and two BLAS-3 products per level.
+
+:func:`stationary_batch` runs the same reduction with pivoted LU over a batch of microwave
+frequencies, on numpy or CuPy arrays (the GPU's solver, :mod:`dnpmbl.backend`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
+from .backend import to_host
 from .rates import Generator
 
 
@@ -241,3 +245,148 @@ def check_stationary(generator: Generator, p: np.ndarray, *, label: str = "", to
     if not residual <= tol:
         raise StationaryStateError(f"stationary state{where} has relative residual {residual:.3e} > {tol:.0e}")
     return residual
+
+
+#: Pivoted-LU populations more negative than this fraction of the largest one are not
+#: rounding: the solve is refused. Smaller negatives are clipped to zero and reported.
+NEGATIVE_TOLERANCE = 1e-12
+
+
+def _escape_matrix(c, exits, xp):
+    """``M = diag(exits + W 1) - W`` from the off-diagonal weights ``W`` of a batch of blocks
+    ``c`` (F, d, d), in place (the diagonal of ``c`` is ignored); ``exits`` is (F, d)."""
+    idx = xp.arange(c.shape[-1])
+    c[:, idx, idx] = 0.0
+    diagonal = exits + c.sum(axis=2)
+    c *= -1.0
+    c[:, idx, idx] = diagonal
+    return c
+
+
+def _solve_rows(m, b, xp):
+    """``X`` with ``X m = b`` for batches: m (F, d, d), b (F, r, d) -> (F, r, d)."""
+    try:
+        return xp.linalg.solve(m.swapaxes(1, 2), b.swapaxes(1, 2)).swapaxes(1, 2)
+    except np.linalg.LinAlgError as exc:
+        raise StationaryStateError(f"the generator is reducible: a singular level ({exc})") from None
+
+
+def stationary_batch(generator: Generator, xp=np, *, label: str = "", tol: float = 1e-9):
+    """Stationary populations of a batch of block-tridiagonal generators by level reduction
+    with pivoted LU (the GPU's solver; :mod:`dnpmbl.backend`).
+
+    The same recursion as :func:`stationary_state`, written with
+    ``R_k = Q_k-1,k (-C_k)^-1`` (one batched ``solve`` per level, kept for the way back):
+    ``C_k-1 = Q_k-1,k-1 + R_k Q_k,k-1`` and ``pi_k = pi_k-1 R_k``. Pivoted LU subtracts, so
+    tiny populations are accurate only relative to the largest (about 1e-16 of it): rounding
+    negatives are clipped to zero and their size reported; the relative residual is
+    checked as for GTH.
+
+    Parameters
+    ----------
+    generator : Generator
+        ``within`` blocks (d_k, d_k), shared by the batch; ``up`` (F, d_k, d_k+1) and
+        ``down`` (F, d_k+1, d_k) per frequency (see :func:`dnpmbl.rates.driven_batch`).
+    xp : module
+        numpy or cupy, the module of the blocks.
+
+    Returns
+    -------
+    populations : (F, sum d_k) numpy array, non-negative, rows summing to one
+    residuals : (F,) numpy array, relative residual of each (unclipped) solution
+    negative : (F,) numpy array, most negative population before clipping over the
+        largest (0 if none was negative)
+
+    Raises
+    ------
+    StationaryStateError
+        A singular level (reducible chain), a non-finite or too negative solution, or a
+        residual above ``tol``, naming ``label``.
+    """
+    within, up, down = generator.within, generator.up, generator.down
+    for name, blocks in (("within", within), ("up", up), ("down", down)):
+        for k, block in enumerate(blocks):
+            if block.size and not float(block.min()) >= 0:
+                raise ValueError(f"negative or non-finite rate in block {name}[{k}]{_where(label)}")
+    n_levels = len(within)
+    batch = up[0].shape[0] if up else 1
+    reductions = [None] * n_levels
+    try:
+        coupling = None
+        for k in range(n_levels - 1, -1, -1):
+            if coupling is None:
+                c = xp.broadcast_to(within[k], (batch,) + within[k].shape).copy()
+            else:
+                c = coupling
+                c += within[k][None]
+            if k == 0:
+                break
+            m = _escape_matrix(c, down[k - 1].sum(axis=2), xp)
+            reductions[k] = _solve_rows(m, up[k - 1], xp)
+            del m, c
+            coupling = xp.matmul(reductions[k], down[k - 1])
+        pi = [_null_vectors(c, xp)]
+        for k in range(1, n_levels):
+            pi.append(xp.matmul(pi[-1][:, None, :], reductions[k])[:, 0, :])
+            reductions[k] = None
+    except StationaryStateError as exc:
+        raise StationaryStateError(f"{exc}{_where(label)}") from None
+    p = xp.concatenate(pi, axis=1)
+    p /= p.sum(axis=1, keepdims=True)
+    residuals = to_host(batch_residual(generator, p, xp))
+    largest = p.max(axis=1)
+    negative = to_host(xp.minimum(p.min(axis=1), 0.0) / largest)
+    xp.maximum(p, 0.0, out=p)
+    p /= p.sum(axis=1, keepdims=True)
+    populations = to_host(p)
+    for f in range(batch):
+        where = _where(f"{label}, batch item {f}" if label and batch > 1 else label)
+        if not (np.all(np.isfinite(populations[f])) and np.isfinite(residuals[f])):
+            raise StationaryStateError(f"stationary state{where} has non-finite entries (a singular level?)")
+        if negative[f] < -NEGATIVE_TOLERANCE:
+            raise StationaryStateError(
+                f"stationary state{where} has a negative population {negative[f]:.3e} of the largest: "
+                f"beyond rounding ({NEGATIVE_TOLERANCE:.0e})"
+            )
+        if not residuals[f] <= tol:
+            raise StationaryStateError(f"stationary state{where} has relative residual {residuals[f]:.3e} > {tol:.0e}")
+    return populations, residuals, negative
+
+
+def _null_vectors(c, xp):
+    """Stationary vectors of a batch of generator blocks (F, d, d) (diagonals ignored):
+    ``pi_last = 1`` and ``pi_rest (-C_rest) = C_last,rest``, then normalized."""
+    batch, dim = c.shape[0], c.shape[1]
+    if dim == 1:
+        return xp.ones((batch, 1))
+    idx = xp.arange(dim)
+    c[:, idx, idx] = 0.0
+    rest = _escape_matrix(c[:, :-1, :-1].copy(), c[:, :-1, -1], xp)
+    pi_rest = _solve_rows(rest, c[:, -1:, :-1], xp)[:, 0, :]
+    pi = xp.concatenate([pi_rest, xp.ones((batch, 1))], axis=1)
+    return pi / pi.sum(axis=1, keepdims=True)
+
+
+def batch_residual(generator: Generator, p, xp=np):
+    """:func:`stationary_residual` for a batch (see :func:`stationary_batch`): (F,) array of
+    the backend."""
+    dims = generator.dims
+    off = np.concatenate([[0], np.cumsum(dims)])
+    levels = len(dims)
+    blocks = [p[:, off[k] : off[k + 1]] for k in range(levels)]
+    residual = 0.0
+    flux = 0.0
+    for k, pk in enumerate(blocks):
+        out = generator.within[k].sum(axis=1)[None, :]
+        if k + 1 < levels:
+            out = out + generator.up[k].sum(axis=2)
+        if k > 0:
+            out = out + generator.down[k - 1].sum(axis=2)
+        r = pk @ generator.within[k] - pk * out
+        if k > 0:
+            r += xp.matmul(blocks[k - 1][:, None, :], generator.up[k - 1])[:, 0, :]
+        if k + 1 < levels:
+            r += xp.matmul(blocks[k + 1][:, None, :], generator.down[k])[:, 0, :]
+        residual = residual + xp.abs(r).sum(axis=1)
+        flux = flux + (pk * out).sum(axis=1)
+    return residual / xp.where(flux > 0, flux, 1.0)  # no flux at all: a single state

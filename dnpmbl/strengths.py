@@ -15,6 +15,9 @@ k+1 with spin j up, so ``<n|S+_j|m>`` is a product of two row subsets of the eig
 blocks (one GEMM per spin). Off the diagonal, ``<n|Sz_j|m>`` equals ``<n|P_j|m>`` for the
 projector on spin j up, or minus the one on spin j down: the smaller row subset is used,
 with a symmetric rank-k update.
+
+Everything runs on the spectrum's backend (:mod:`dnpmbl.backend`): the strengths are
+arrays of that backend.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg.blas as blas
 
 from .diagonalization import Spectrum
 
@@ -32,12 +34,19 @@ class Strengths:
     """Transition strengths of one realization (see module docstring).
 
     ``flip`` and ``sx`` have N entries of shape (d_k, d_{k+1}); ``dephase`` has N+1
-    entries of shape (d_k, d_k).
+    entries of shape (d_k, d_k). Arrays of the backend that computed them.
     """
 
     flip: tuple
     sx: tuple
     dephase: tuple
+
+    def to_backend(self, backend) -> Strengths:
+        """The same strengths as arrays of ``backend`` (no copy where they already are)."""
+        move = backend.asarray
+        return Strengths(
+            tuple(move(a) for a in self.flip), tuple(move(a) for a in self.sx), tuple(move(a) for a in self.dephase)
+        )
 
 
 _COLUMN_BLOCK = 256
@@ -63,10 +72,10 @@ def _raising_rows(masks_lo: np.ndarray, masks_hi: np.ndarray, spin: int) -> tupl
     return rows_lo, rows_hi
 
 
-def _row_major(vectors: np.ndarray) -> np.ndarray:
+def _row_major(spectrum: Spectrum, vectors):
     """The eigenvector block in C order: ``eigh`` returns Fortran order, where gathering
     rows is a strided walk over the whole matrix (4-8x slower at N = 12)."""
-    return np.ascontiguousarray(vectors)
+    return spectrum.backend.xp.ascontiguousarray(vectors)
 
 
 def flip_strengths(spectrum: Spectrum, k: int, vectors: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -75,21 +84,24 @@ def flip_strengths(spectrum: Spectrum, k: int, vectors: tuple | None = None) -> 
     ``vectors``, if given, holds the eigenvector blocks of sectors k and k+1 in C order.
     """
     lo, hi = spectrum.sectors[k], spectrum.sectors[k + 1]
-    lo_vectors, hi_vectors = vectors if vectors is not None else (_row_major(lo.vectors), _row_major(hi.vectors))
+    if vectors is None:
+        vectors = (_row_major(spectrum, lo.vectors), _row_major(spectrum, hi.vectors))
+    lo_vectors, hi_vectors = vectors
+    backend = spectrum.backend
+    xp = backend.xp
     n_spins = spectrum.params.n_spins
-    flip = np.zeros((lo.dim, hi.dim))
-    total = np.zeros((lo.dim, hi.dim))
-    product = np.empty((lo.dim, hi.dim))
+    flip = xp.zeros((lo.dim, hi.dim))
+    total = xp.zeros((lo.dim, hi.dim))
+    product = xp.empty((lo.dim, hi.dim))
     # Every spin selects the same number of rows, 2 C(N-1, k): one pair of gather buffers.
     n_rows = 2 * lo.masks.size * (n_spins - k) // n_spins
-    sub_lo = np.empty((n_rows, lo.dim))
-    sub_hi = np.empty((n_rows, hi.dim))
+    sub_lo = xp.empty((n_rows, lo.dim))
+    sub_hi = xp.empty((n_rows, hi.dim))
     for spin in range(n_spins):
         rows_lo, rows_hi = _raising_rows(lo.masks, hi.masks, spin)
-        # mode="clip" (the rows are valid): with the default "raise", take() buffers ``out``.
-        np.take(lo_vectors, rows_lo, axis=0, out=sub_lo, mode="clip")
-        np.take(hi_vectors, rows_hi, axis=0, out=sub_hi, mode="clip")
-        np.matmul(sub_lo.T, sub_hi, out=product)
+        backend.take_rows(lo_vectors, backend.index_array(rows_lo), sub_lo)
+        backend.take_rows(hi_vectors, backend.index_array(rows_hi), sub_hi)
+        xp.matmul(sub_lo.T, sub_hi, out=product)
         total += product
         product *= product
         flip += product
@@ -102,28 +114,30 @@ def dephasing_strengths(spectrum: Spectrum, k: int, vectors: np.ndarray | None =
     """``dephase[k]``: (d_k, d_k), symmetric, zero diagonal. ``vectors``, if given, is the
     eigenvector block of sector k in C order."""
     sector = spectrum.sectors[k]
+    backend = spectrum.backend
+    xp = backend.xp
     n_spins = spectrum.params.n_spins
     dim = sector.dim
-    upper = np.zeros((dim, dim), order="F")
+    upper = xp.zeros((dim, dim), order="F")
     if k == 0 or k == n_spins:
         return upper  # every Sz_j is proportional to the identity here
     fewer_up = 2 * k <= n_spins
     n_rows = 2 * sector.masks.size * (k if fewer_up else n_spins - k) // n_spins
-    sub = np.empty((n_rows, dim))  # C order: its transpose is a Fortran (d, r) matrix
+    sub = xp.empty((n_rows, dim))  # C order: its transpose is a Fortran (d, r) matrix
     if vectors is None:
-        vectors = _row_major(sector.vectors)
-    gram = np.zeros((dim, dim), order="F")  # reused: syrk writes its upper triangle, the rest stays 0
+        vectors = _row_major(spectrum, sector.vectors)
+    gram = xp.zeros((dim, dim), order="F")  # reused: syrk writes its upper triangle, the rest stays 0
     for spin in range(n_spins):
         rows = _rows_with_spin(sector.masks, spin, up=fewer_up)
-        np.take(vectors, rows, axis=0, out=sub, mode="clip")
-        gram = blas.dsyrk(1.0, sub.T, beta=0.0, c=gram, trans=0, lower=0, overwrite_c=1)  # upper of sub.T @ sub
+        backend.take_rows(vectors, backend.index_array(rows), sub)
+        gram = backend.gram_upper(sub, gram)  # upper of sub.T @ sub
         # Square and accumulate the upper triangle only, a block of columns at a time.
         for start in range(0, dim, _COLUMN_BLOCK):
             stop = min(dim, start + _COLUMN_BLOCK)
             block = gram[:stop, start:stop]
-            np.multiply(block, block, out=block)
+            xp.multiply(block, block, out=block)
             upper[:stop, start:stop] += block
-    upper = np.triu(upper, k=1)
+    upper = xp.triu(upper, k=1)
     return upper + upper.T
 
 
@@ -133,12 +147,12 @@ def transition_strengths(spectrum: Spectrum) -> Strengths:
     flips, sxs, dephase = [], [], []
     # Each block is converted to C order once and dropped when no longer needed (peak
     # memory: two C-order blocks next to the Fortran ones).
-    below = _row_major(spectrum.sectors[0].vectors)
+    below = _row_major(spectrum, spectrum.sectors[0].vectors)
     for k in range(n_spins + 1):
         dephase.append(dephasing_strengths(spectrum, k, below))
         if k == n_spins:
             break
-        above = _row_major(spectrum.sectors[k + 1].vectors)
+        above = _row_major(spectrum, spectrum.sectors[k + 1].vectors)
         flip, sx = flip_strengths(spectrum, k, (below, above))
         flips.append(flip)
         sxs.append(sx)
