@@ -134,6 +134,13 @@ class Spectrum:
     def dims(self) -> list[int]:
         return [s.dim for s in self.sectors]
 
+    def without_vectors(self) -> Spectrum:
+        """The same spectrum without eigenvectors (all that rates and observables need),
+        so that the eigenvectors' memory can be freed."""
+        empty = self.backend.xp.empty((0, 0))
+        sectors = tuple(Sector(s.n_up, s.masks, s.reduced_energies, empty, s.iz) for s in self.sectors)
+        return Spectrum(self.params, sectors, self.backend)
+
     @property
     def offsets(self) -> np.ndarray:
         """Start of each sector in the flat state ordering (sector, then energy)."""

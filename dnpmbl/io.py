@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import __version__
+from .backend import to_host
 from .diagonalization import Spectrum
 from .params import Parameters
 from .strengths import Strengths
@@ -206,10 +207,10 @@ def save_operators(path, spectrum: Spectrum, strengths: Strengths, *, extra: dic
     for k, sector in enumerate(spectrum.sectors):
         arrays[f"reduced_energies_{k}"] = sector.reduced_energies
         arrays[f"iz_{k}"] = sector.iz
-        arrays[f"dephase_{k}"] = strengths.dephase[k]
+        arrays[f"dephase_{k}"] = to_host(strengths.dephase[k])
         if k < len(strengths.flip):
-            arrays[f"flip_{k}"] = strengths.flip[k]
-            arrays[f"sx_{k}"] = strengths.sx[k]
+            arrays[f"flip_{k}"] = to_host(strengths.flip[k])
+            arrays[f"sx_{k}"] = to_host(strengths.sx[k])
     for key, value in (extra or {}).items():
         arrays[f"extra_{key}"] = np.asarray(value)
     with atomic_path(path) as tmp:
@@ -217,14 +218,16 @@ def save_operators(path, spectrum: Spectrum, strengths: Strengths, *, extra: dic
             np.savez(fh, **arrays)
 
 
-def load_operators(path):
+def load_operators(path, *, backend=None):
     """Inverse of :func:`save_operators`: (params, spectrum-like, strengths, extra).
 
     The returned spectrum has no eigenvectors (only energies and <Iz>), which is all the
-    rates and observables need.
+    rates and observables need. Its strengths are arrays of ``backend`` (default: the CPU).
     """
+    from .backend import get_backend
     from .diagonalization import Sector
 
+    backend = get_backend(backend)
     path = Path(path)
     if not path.exists():
         raise DataFileError(f"{path}: no such file")
@@ -245,7 +248,8 @@ def load_operators(path):
         raise
     except Exception as exc:
         raise DataFileError(f"{path}: not a readable operator file ({type(exc).__name__}: {exc})") from None
-    return params, Spectrum(params, tuple(sectors)), Strengths(tuple(flip), tuple(sx), tuple(dephase)), extra
+    strengths = Strengths(tuple(flip), tuple(sx), tuple(dephase)).to_backend(backend)
+    return params, Spectrum(params, tuple(sectors), backend), strengths, extra
 
 
 class PointData:

@@ -51,6 +51,38 @@ def point_columns(n_spins: int, wildcards, offset: float) -> dict:
     return {"n_spins": int(n_spins), "b_tesla": float(wildcards.b), "u_mhz": float(wildcards.u), "offset": float(offset)}
 
 
+def frequency_progress(logger: logging.Logger, total: int):
+    """A ``progress(i, n)`` callback that logs about ten times over ``total`` frequencies."""
+    step = max(1, total // 10)
+    last = [0]
+
+    def progress(i, n):
+        if i // step > last[0] // step or i == n:
+            logger.info("solved %d/%d microwave frequencies", i, n)
+        last[0] = i
+
+    return progress
+
+
+def write_realization(smk, result, offsets, backend, logger: logging.Logger) -> None:
+    """Write the realization and states tables of one solved realization (the outputs
+    ``table`` and ``states`` of its rule), recording how it was computed."""
+    from .io import realization_table, states_table, write_table
+
+    w = smk.wildcards
+    clipped = float(result.negative.min()) if result.negative is not None else 0.0
+    logger.info(
+        "P_n = %s; largest relative residual %.2e; most negative population %.1e of the largest (clipped)",
+        result.p_n[:5], result.residual.max(), clipped,
+    )  # fmt: skip
+    table = realization_table(
+        result, b_tesla=float(w.b), u_mhz=float(w.u), seed=int(smk.params.seed), realization=int(w.r), offsets=offsets
+    )
+    how = {"backend": backend.name, "stationary_solver": backend.stationary, "most_negative_clipped": clipped}
+    write_table(table, smk.output.table, metadata=how)
+    write_table(states_table(result), smk.output.states)
+
+
 class Stopwatch:
     """``with Stopwatch(logger, "ED"):`` logs the wall time of a block."""
 

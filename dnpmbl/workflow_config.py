@@ -73,12 +73,25 @@ def validate_config(config: dict, schema_path) -> dict:
             raise ConfigError(f"config key {_key(error)}: {error.message} (unknown key; see workflow/schemas/config.schema.yaml)")
         raise ConfigError(f"config key {_key(error)}: {error.message}")
     check_semantics(config)
+    resolve_automatic(config)
     return config
+
+
+def resolve_automatic(config: dict) -> None:
+    """Replace ``auto`` in ``stationary_solver`` and ``realization_jobs`` by what the
+    backend implies (gth and split on the cpu, lu and combined on the gpu)."""
+    gpu = config["backend"] == "gpu"
+    if config["stationary_solver"] == "auto":
+        config["stationary_solver"] = "lu" if gpu else "gth"
+    if config["realization_jobs"] == "auto":
+        config["realization_jobs"] = "combined" if gpu else "split"
 
 
 def check_semantics(config: dict) -> None:
     """Checks a JSON schema cannot express: parity, memory limits, grid consistency."""
     fig2, fig3, fig4 = config["fig2"], config["fig3"], config["fig4"]
+    if config["backend"] == "gpu" and config["stationary_solver"] == "gth":
+        raise ConfigError("config key stationary_solver: gth runs on the cpu only; the gpu backend uses lu (or auto)")
     if config["n_spins"] > MAX_SPINS_STATIONARY:
         raise ConfigError(f"config key n_spins: {config['n_spins']} exceeds the memory limit {MAX_SPINS_STATIONARY}")
     if fig2["offset_min"] >= fig2["offset_max"]:

@@ -38,6 +38,21 @@ def test_commented_default_config_equals_schema_defaults():
     assert keys(written) == keys(validate_config({}, SCHEMA))
 
 
+@pytest.mark.parametrize(
+    "override, solver, jobs",
+    [
+        ({}, "gth", "split"),
+        ({"backend": "gpu"}, "lu", "combined"),
+        ({"stationary_solver": "lu"}, "lu", "split"),
+        ({"backend": "gpu", "realization_jobs": "split"}, "lu", "split"),
+        ({"realization_jobs": "combined"}, "gth", "combined"),
+    ],
+)
+def test_automatic_solver_and_jobs_follow_the_backend(override, solver, jobs):
+    config = validate_config(override, SCHEMA)
+    assert (config["stationary_solver"], config["realization_jobs"]) == (solver, jobs)
+
+
 def test_shared_points_are_merged():
     points = realization_points(validate_config({}, SCHEMA))
     assert ("3.35", "15") in points
@@ -78,6 +93,10 @@ MALFORMED = [
     ({"fig4": {"n_spins": [4], "example_n_spins": 4, "spin": 6}}, "fig4.spin"),
     ({"analysis": {"pe_order": 1}}, "analysis.pe_order"),
     ({"analysis": {"bootstrap_resamples": 2}}, "analysis.bootstrap_resamples"),
+    ({"backend": "cuda"}, "backend"),
+    ({"stationary_solver": "qr"}, "stationary_solver"),
+    ({"realization_jobs": "both"}, "realization_jobs"),
+    ({"backend": "gpu", "stationary_solver": "gth"}, "stationary_solver"),
 ]
 
 

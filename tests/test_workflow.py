@@ -120,3 +120,55 @@ def test_report_builds(smoke):
 def test_rerun_does_nothing(smoke):
     proc = snakemake(smoke, "-n", "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"))
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def _realization_targets(n=6, b="5", u="15", count=3):
+    return [f"results/realizations/N{n}/B{b}/U{u}/r{r:04d}.parquet" for r in range(count)]
+
+
+def test_combined_realization_jobs_give_the_split_jobs_numbers(smoke, tmp_path):
+    """realization_jobs: combined (one process, no operator file) writes the same tables as
+    the split ED and steady-state jobs, bit for bit (both single-threaded)."""
+    targets = _realization_targets()
+    snakemake(
+        tmp_path, *targets, "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"),
+        "--config", "realization_jobs=combined",
+    )  # fmt: skip
+    assert not list(tmp_path.glob("logs/exact_diagonalization/**/*.log"))
+    assert len(list(tmp_path.glob("logs/realization/**/*.log"))) == 3
+    for target in targets:
+        combined, split = pq.read_table(tmp_path / target), pq.read_table(smoke / target)
+        assert combined.equals(split), target
+        states = target.replace(".parquet", ".states.parquet")
+        assert pq.read_table(tmp_path / states).equals(pq.read_table(smoke / states))
+        meta = pq.read_schema(tmp_path / target).metadata[b"dnpmbl"]
+        assert b'"backend": "cpu"' in meta and b'"stationary_solver": "gth"' in meta
+
+
+def test_lu_solver_in_the_workflow_agrees_with_gth(smoke, tmp_path):
+    """stationary_solver: lu (the GPU's solver) on the CPU gives P_n within 1e-10 of GTH
+    and records which solver made each file."""
+    targets = _realization_targets(count=2)
+    snakemake(
+        tmp_path, *targets, "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"),
+        "--config", "stationary_solver=lu",
+    )  # fmt: skip
+    for target in targets:
+        lu, gth = pq.read_table(tmp_path / target), pq.read_table(smoke / target)
+        np.testing.assert_allclose(lu.column("p_n").to_numpy(), gth.column("p_n").to_numpy(), rtol=0, atol=1e-10)
+        assert b'"stationary_solver": "lu"' in pq.read_schema(tmp_path / target).metadata[b"dnpmbl"]
+
+
+def test_gpu_backend_plans_gpu_jobs(tmp_path):
+    """backend: gpu plans one combined job per realization and asks each heavy job for a
+    GPU (a dry run needs no GPU); --resources gpu=K caps the GPU jobs at once."""
+    proc = snakemake(
+        tmp_path, "-n", "--cores", "16", "--resources", "gpu=2", "--configfile", str(ROOT / "config" / "smoke.yaml"),
+        "--config", "backend=gpu", "--printshellcmds",
+    )  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert "rule realization:" in out and "rule exact_diagonalization" not in out
+    assert "gpu=1" in out
+    proc = snakemake(tmp_path, "-n", "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"))
+    out = proc.stdout + proc.stderr
+    assert "rule exact_diagonalization:" in out and "gpu=1" not in out

@@ -28,6 +28,9 @@ wildcard_constraints:
 
 
 POINTS = realization_points(config)
+# Heavy rules on the gpu backend ask for one GPU each: --resources gpu=K shares one among K
+# jobs; on a SLURM cluster the plugin turns it into --gpus=1.
+GPUS_PER_JOB = 1 if config["backend"] == "gpu" else 0
 N = config["n_spins"]
 REALIZATIONS = range(config["realizations"])
 FIG4_SPINS = config["fig4"]["n_spins"]
@@ -119,6 +122,15 @@ def ed_runtime(wildcards, attempt):
 
 def steady_mem_mb(wildcards, attempt):
     return ed_mem_mb(wildcards, attempt)
+
+
+def realization_mem_mb(wildcards, attempt):
+    """ED and steady state in one process: the eigenvectors are freed before the rates."""
+    return ed_mem_mb(wildcards, attempt)
+
+
+def realization_runtime(wildcards, attempt):
+    return ed_runtime(wildcards, attempt) + steady_runtime(wildcards, attempt)
 
 
 def steady_runtime(wildcards, attempt):

@@ -14,8 +14,10 @@ rule eigenstates:
     resources:
         mem_mb=eth_mem_mb,
         runtime=eth_runtime,
+        gpu=GPUS_PER_JOB,
     params:
         physics=physics_params(),
         seed=config["seed"],
+        backend=config["backend"],
     script:
         "../scripts/eigenstates.py"

@@ -6,6 +6,7 @@ _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 import pyarrow as pa  # noqa: E402
 
+from dnpmbl.backend import get_backend  # noqa: E402
 from dnpmbl.eth import eigenstate_diagnostics  # noqa: E402
 from dnpmbl.io import write_table  # noqa: E402
 from dnpmbl.model import realization_couplings  # noqa: E402
@@ -18,8 +19,9 @@ def main(smk):
     n = int(w.n)
     params = parameters_from_config(smk.params.physics, n, smk.params.physics["b_ref_tesla"], float(w.u))
     u_ij, _ = realization_couplings(params, int(smk.params.seed), int(w.r))
-    with Stopwatch(log, f"Sz = 0 sector of N = {n}"):
-        diag = eigenstate_diagnostics(params, u_ij)
+    backend = get_backend(smk.params.backend)
+    with Stopwatch(log, f"Sz = 0 sector of N = {n} ({backend.name})"):
+        diag = eigenstate_diagnostics(params, u_ij, backend=backend)
     dim = diag.energies.size
     columns = {
         "n_spins": pa.array([n] * dim, pa.int32()),

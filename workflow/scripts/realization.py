@@ -1,0 +1,47 @@
+"""Rule realization: one realization from its couplings to its stationary states in one
+process (sector ED of Eq. 9, transition strengths, Eqs. 11, 12, 16), without the temporary
+operator file of the split rules; written as Parquet with the parameters and couplings."""
+
+import _setup
+
+_setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
+
+from dnpmbl.backend import get_backend  # noqa: E402
+from dnpmbl.diagonalization import diagonalize  # noqa: E402
+from dnpmbl.model import realization_couplings  # noqa: E402
+from dnpmbl.realization import solve_from_operators  # noqa: E402
+from dnpmbl.rules import Stopwatch, frequency_progress, parameters_from_config, start_log, write_realization  # noqa: E402
+from dnpmbl.strengths import transition_strengths  # noqa: E402
+
+
+def main(smk):
+    log = start_log(smk.log[0], "realization")
+    w = smk.wildcards
+    with Stopwatch(log, "backend start-up"):
+        backend = get_backend(smk.params.backend, stationary=smk.params.stationary_solver)
+    params = parameters_from_config(smk.params.physics, int(w.n), float(w.b), float(w.u))
+    seed, realization = int(smk.params.seed), int(w.r)
+    u_ij, d_i = realization_couplings(params, seed, realization)
+    offsets = [float(o) for o in smk.params.offsets]
+    omegas = [params.microwave_frequency(o) for o in offsets]
+    label = f"N={w.n} B={w.b} T U={w.u} MHz realization {realization}"
+    log.info("%s (seed %d), %d threads, backend %s, solver %s", label, seed, smk.threads, backend.name, backend.stationary)
+    with Stopwatch(log, "sector diagonalization"):
+        spectrum = diagonalize(params, u_ij, d_i, backend=backend)
+        backend.synchronize()
+    with Stopwatch(log, "transition strengths"):
+        strengths = transition_strengths(spectrum)
+        backend.synchronize()
+    # The stationary solve needs energies and <Iz> only: free the eigenvectors first.
+    spectrum = spectrum.without_vectors()
+    with Stopwatch(log, f"{len(omegas)} stationary states"):
+        result = solve_from_operators(
+            spectrum, strengths, omegas, u_ij, d_i, label=label, progress=frequency_progress(log, len(omegas))
+        )
+    del strengths
+    with Stopwatch(log, "write tables"):
+        write_realization(smk, result, offsets, backend, log)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821
