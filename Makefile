@@ -5,6 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CORES ?= 2
 CONFIG ?= config/config.yaml
+BACKEND ?= cpu
 
 .PHONY: env run test bench
 
@@ -23,5 +24,6 @@ run: env
 test: env
 	$(PY) -m pytest -q
 
+# make bench BACKEND=gpu: GPU timings beside this machine's CPU (needs pip install -e '.[gpu]')
 bench: env
-	$(PY) bench/core.py
+	$(PY) bench/core.py --backend $(BACKEND) $(if $(filter gpu,$(BACKEND)),--sizes 12 14 --eth-sizes 12 14 16,)

@@ -1,6 +1,7 @@
-"""Benchmark of the physics core (issue 2): prints figures, asserts nothing.
+"""Benchmark of the physics core: prints figures, asserts nothing.
 
     python bench/core.py [--sizes 8 10 12] [--repeats 3] [--frequencies 4]
+    python bench/core.py --backend gpu [--sizes 12 14] [--eth-sizes 12 14 16]
 
 For each N: median wall time of the sector ED, the transition strengths, the first
 stationary state (bath rates included) and each further microwave frequency; peak resident
@@ -9,6 +10,13 @@ tests/bruteforce.py on the same realization and the ratio. Then the flop-limit e
 the time the same eigendecompositions and matrix products would take at this machine's
 measured GEMM, LU and eigh rates, over the time taken. Each N runs in its own process so
 that its peak memory is its own.
+
+With ``--backend gpu`` each N is timed on the GPU (device synchronized around every stage,
+after one warm-up realization; the CUDA start-up is printed apart) with the peak of the
+device memory pool, and again on this machine's CPU up to ``--cpu-max`` for the ratio;
+``--eth-sizes`` times the Fig. 4 eigenstates (Sz = 0 sector, electrons alone) on both.
+Targets on one H100: N = 12 with one frequency <= 0.3 s, each further frequency <= 20 ms,
+N = 14 <= 5 s, Fig. 4 eigenstates at N = 16 <= 3 s.
 """
 
 from __future__ import annotations
@@ -30,7 +38,9 @@ sys.path.insert(0, str(ROOT))
 import dnpmbl  # noqa: E402  (first: it quiets the BLAS pools before numpy loads)
 import numpy as np  # noqa: E402
 import scipy.linalg  # noqa: E402
+from dnpmbl.backend import get_backend  # noqa: E402
 from dnpmbl.diagonalization import diagonalize  # noqa: E402
+from dnpmbl.eth import eigenstate_diagnostics  # noqa: E402
 from dnpmbl.realization import stationary_states  # noqa: E402
 from dnpmbl.runtime import retain_freed_memory  # noqa: E402
 from dnpmbl.strengths import transition_strengths  # noqa: E402
@@ -89,23 +99,42 @@ def fresh_memory_ms_per_mb(megabytes: int = 200) -> float:
     return (time.perf_counter() - t) * 1e3 / megabytes
 
 
-def run_one(n: int, repeats: int, frequencies: int, dense: bool, retain: bool) -> dict:
+def run_one(
+    n: int, repeats: int, frequencies: int, dense: bool, retain: bool, backend: str = "cpu", solver: str | None = None
+) -> dict:
     retained = retain_freed_memory() if retain else False
+    t = time.perf_counter()
+    be = get_backend(backend, stationary=solver)
+    if be.name == "gpu":  # the CUDA context and library handles: once per process
+        be.eigh(be.asarray(np.eye(4)))
+        be.xp.linalg.solve(be.asarray(np.eye(4))[None], be.asarray(np.ones((1, 4, 1))))
+        be.synchronize()
+    startup = time.perf_counter() - t
     params = dnpmbl.Parameters.from_units(n, u_mhz=15.0)
     u_ij, d_i = dnpmbl.realization_couplings(params, SEED, 0)
     offsets = np.linspace(-0.5, 0.5, frequencies)
     omegas = [params.microwave_frequency(o) for o in offsets]
     times = {"ed": [], "strengths": [], "first_stationary": [], "further_stationary": []}
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        spectrum = diagonalize(params, u_ij, d_i)
-        t1 = time.perf_counter()
+
+    def clock():
+        be.synchronize()
+        return time.perf_counter()
+
+    peak_pool = 0
+    for repeat in range(repeats + (1 if be.name == "gpu" else 0)):
+        be.release_memory()
+        t0 = clock()
+        spectrum = diagonalize(params, u_ij, d_i, backend=be)
+        t1 = clock()
         strengths = transition_strengths(spectrum)
-        t2 = time.perf_counter()
+        t2 = clock()
         stationary_states(spectrum, strengths, omegas[:1])
-        t3 = time.perf_counter()
+        t3 = clock()
         pops, _ = stationary_states(spectrum, strengths, omegas)
-        t4 = time.perf_counter()
+        t4 = clock()
+        peak_pool = max(peak_pool, be.pool_bytes())
+        if be.name == "gpu" and repeat == 0:
+            continue  # warm-up: kernels compiled and cached, memory pool grown
         times["ed"].append(t1 - t0)
         times["strengths"].append(t2 - t1)
         times["first_stationary"].append(t3 - t2)
@@ -114,6 +143,10 @@ def run_one(n: int, repeats: int, frequencies: int, dense: bool, retain: bool) -
         del spectrum, strengths
     out = {k: statistics.median(v) for k, v in times.items()}
     out["n"] = n
+    out["backend"] = be.name
+    out["solver"] = be.stationary
+    out["startup_s"] = startup
+    out["peak_device_mb"] = peak_pool / 1e6
     out["retained"] = retained
     out["realization_one_frequency_s"] = out["ed"] + out["strengths"] + out["first_stationary"]
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -142,15 +175,31 @@ def main() -> int:
         action="store_true",
         help="keep glibc's defaults instead of dnpmbl.runtime.retain_freed_memory() (what the workflow uses)",
     )
+    parser.add_argument("--backend", choices=("cpu", "gpu"), default="cpu", help="where to run the physics core")
+    parser.add_argument(
+        "--stationary-solver", choices=("auto", "gth", "lu"), default="auto", help="auto: gth on the cpu, lu on the gpu"
+    )
+    parser.add_argument("--cpu-max", type=int, default=12, help="with --backend gpu: largest N also timed on the CPU")
+    parser.add_argument("--eth-sizes", type=int, nargs="*", default=[], help="N of Fig. 4 eigenstate timings")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--eth", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    solver = None if args.stationary_solver == "auto" else args.stationary_solver
     if args.one is not None:
-        res = run_one(args.one, args.repeats, args.frequencies, args.one <= args.dense_max, not args.system_malloc)
+        res = run_one(
+            args.one, args.repeats, args.frequencies, args.one <= args.dense_max, not args.system_malloc, args.backend, solver
+        )
         print(json.dumps(res))
         return 0
+    if args.eth is not None:
+        print(json.dumps(run_eth(args.eth, args.repeats, args.backend)))
+        return 0
+    if args.backend == "gpu":
+        return main_gpu(args)
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     spin = os.environ.get("OPENBLAS_THREAD_TIMEOUT")
-    print(f"dnpmbl {dnpmbl.__version__} core benchmark; BLAS threads: {threads}; cores: {os.cpu_count()}; "
+    print(f"dnpmbl {dnpmbl.__version__} core benchmark (cpu, stationary solver {args.stationary_solver}); "
+          f"BLAS threads: {threads}; cores: {os.cpu_count()}; "
           f"OPENBLAS_THREAD_TIMEOUT={spin}")
     header = (
         f"{'N':>3} {'ED s':>7} {'strengths s':>11} {'1st w_MW s':>10} {'next w_MW s':>11} "
@@ -160,7 +209,8 @@ def main() -> int:
     rows = []
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--one", str(n), "--repeats", str(args.repeats),
-               "--frequencies", str(args.frequencies), "--dense-max", str(args.dense_max)]
+               "--frequencies", str(args.frequencies), "--dense-max", str(args.dense_max),
+               "--stationary-solver", args.stationary_solver]
         if args.system_malloc:
             cmd.append("--system-malloc")
         res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
@@ -199,6 +249,83 @@ def main() -> int:
         )
     print("\ntargets (2 cores): N=12 realization with one w_MW <= 8 s; each further w_MW <= 0.6 s; "
           "peak RSS <= 1500 MB; dense/ours >= 50 at N=10")
+    if args.eth_sizes:
+        print("\nFig. 4 eigenstates (Sz = 0 sector, one realization):")
+        for n in args.eth_sizes:
+            res = _child(args, "--eth", str(n), "--backend", "cpu")
+            print(f"  N={n:>2}: {res['seconds']:.3f} s")
+    return 0
+
+
+def run_eth(n: int, repeats: int, backend: str) -> dict:
+    """Median time of the Fig. 4 eigenstates of one realization (after a warm-up on a GPU)."""
+    be = get_backend(backend)
+    params = dnpmbl.Parameters.from_units(n, u_mhz=15.0)
+    u_ij, _ = dnpmbl.realization_couplings(params, SEED, 0)
+    times = []
+    for repeat in range(repeats + (1 if be.name == "gpu" else 0)):
+        be.release_memory()
+        be.synchronize()
+        t = time.perf_counter()
+        eigenstate_diagnostics(params, u_ij, backend=be)
+        be.synchronize()
+        if be.name == "gpu" and repeat == 0:
+            continue
+        times.append(time.perf_counter() - t)
+    return {"n": n, "seconds": statistics.median(times), "peak_device_mb": be.pool_bytes() / 1e6}
+
+
+def _child(args, *extra) -> dict:
+    cmd = [sys.executable, __file__, "--repeats", str(args.repeats), "--frequencies", str(args.frequencies),
+           "--dense-max", "0", "--stationary-solver", args.stationary_solver, *extra]  # fmt: skip
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+
+
+def main_gpu(args) -> int:
+    """GPU timings, each beside the CPU path measured on this same machine."""
+    import cupy
+
+    props = cupy.cuda.runtime.getDeviceProperties(0)
+    print(
+        f"dnpmbl {dnpmbl.__version__} core benchmark on the GPU: {props['name'].decode()}, "
+        f"{props['totalGlobalMem'] / 2**30:.0f} GiB; CPU cores: {os.cpu_count()}, "
+        f"BLAS threads: {os.environ.get('OPENBLAS_NUM_THREADS', 'default')}; median of {args.repeats}"
+    )
+    print(
+        f"{'N':>3} {'where':>5} {'start s':>8} {'ED s':>8} {'strengths s':>11} {'1st w_MW s':>10} {'next w_MW s':>11} "
+        f"{'total(1) s':>10} {'peak MB':>8} {'CPU/GPU':>8}"
+    )
+    for n in args.sizes:
+        gpu = _child(args, "--one", str(n), "--backend", "gpu")
+        cpu = _child(args, "--one", str(n), "--backend", "cpu") if n <= args.cpu_max else None
+        for res in (gpu, cpu):
+            if res is None:
+                continue
+            ratio = ""
+            if res is gpu and cpu is not None:
+                ratio = f"{cpu['realization_one_frequency_s'] / gpu['realization_one_frequency_s']:>8.1f}"
+            peak = res["peak_device_mb"] if res["backend"] == "gpu" else res["peak_rss_mb"]
+            print(
+                f"{n:>3} {res['backend']:>5} {res['startup_s']:>8.2f} {res['ed']:>8.3f} {res['strengths']:>11.3f} "
+                f"{res['first_stationary']:>10.3f} {res['further_stationary']:>11.4f} "
+                f"{res['realization_one_frequency_s']:>10.3f} {peak:>8.0f} {ratio}"
+            )
+        if cpu is not None:
+            worst = max(abs(a - b) for a, b in zip(gpu["p_n"], cpu["p_n"]))
+            print(f"    further-frequency ratio CPU/GPU {cpu['further_stationary'] / gpu['further_stationary']:.1f}; "
+                  f"max |P_n(GPU) - P_n(CPU)| = {worst:.1e}")  # fmt: skip
+    if args.eth_sizes:
+        print("\nFig. 4 eigenstates (Sz = 0 sector, one realization):")
+        for n in args.eth_sizes:
+            gpu = _child(args, "--eth", str(n), "--backend", "gpu")
+            cpu = _child(args, "--eth", str(n), "--backend", "cpu") if n <= args.cpu_max + 2 else None
+            line = f"  N={n:>2}: GPU {gpu['seconds']:.3f} s (pool {gpu['peak_device_mb']:.0f} MB)"
+            if cpu is not None:
+                line += f", CPU {cpu['seconds']:.3f} s, CPU/GPU {cpu['seconds'] / gpu['seconds']:.1f}"
+            print(line)
+    print("\npeak MB: the device memory pool's high-water mark (GPU), peak resident memory (CPU)")
+    print("targets (one H100): N=12 with one w_MW <= 0.3 s; each further w_MW <= 0.02 s; N=14 <= 5 s; "
+          "Fig. 4 eigenstates at N=16 <= 3 s")  # fmt: skip
     return 0
 
 

@@ -1,7 +1,7 @@
 """Command line: recompute one realization from a JSON file.
 
     python -m dnpmbl example --n-spins 6 --u-mhz 15 --seed 1 --realization 0 > one.json
-    python -m dnpmbl solve one.json [-o result.json] [--states states.csv]
+    python -m dnpmbl solve one.json [-o result.json] [--states states.csv] [--backend gpu]
 
 The input holds ``params`` (the fields of :class:`dnpmbl.Parameters`: rad/s, seconds),
 ``u_ij`` (N x N, rad/s), ``d_i`` (N, rad/s) and ``omega_mw`` (one or several, rad/s): what
@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from . import __version__
+from .backend import BACKENDS, BackendError, get_backend
 from .model import realization_couplings
 from .params import Parameters
 from .realization import solve_realization
@@ -81,6 +82,14 @@ def main(argv=None) -> int:
     so.add_argument("problem", help="JSON file with params, u_ij, d_i, omega_mw")
     so.add_argument("-o", "--output", help="write the result as JSON here (default: stdout)")
     so.add_argument("--states", help="write per-state arrays (energy, magnetization, <Iz>, p) as CSV")
+    so.add_argument(
+        "--backend", choices=BACKENDS, default="cpu",
+        help="where to compute: cpu (numpy/SciPy, the reference) or gpu (CuPy); default cpu",
+    )  # fmt: skip
+    so.add_argument(
+        "--stationary-solver", choices=("auto", "gth", "lu"), default="auto",
+        help="gth (subtraction-free, CPU only), lu (pivoted LU, batched) or auto (gth on cpu, lu on gpu)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     if args.command == "example":
@@ -92,10 +101,17 @@ def main(argv=None) -> int:
         return 0
 
     problem = load_problem(args.problem)
+    solver = None if args.stationary_solver == "auto" else args.stationary_solver
+    try:
+        backend = get_backend(args.backend, stationary=solver)
+    except BackendError as exc:
+        raise SystemExit(f"error: {exc}")
     retain_freed_memory()  # a job process: keep freed memory for reuse (dnpmbl/runtime.py)
     start = time.perf_counter()
     try:
-        result = solve_realization(problem["params"], problem["u_ij"], problem["d_i"], problem["omega_mw"], label=args.problem)
+        result = solve_realization(
+            problem["params"], problem["u_ij"], problem["d_i"], problem["omega_mw"], label=args.problem, backend=backend
+        )
     except ValueError as exc:
         raise SystemExit(f"error: {args.problem}: {exc}")
     elapsed = time.perf_counter() - start
@@ -108,6 +124,9 @@ def main(argv=None) -> int:
         "mean_reduced_energy_rad_s": result.mean_reduced_energy.tolist(),
         "mean_magnetization": result.mean_magnetization.tolist(),
         "relative_residual": result.residual.tolist(),
+        "most_negative_clipped": result.negative.tolist(),
+        "backend": backend.name,
+        "stationary_solver": backend.stationary,
         "wall_time_s": elapsed,
     }
     text = json.dumps(out, indent=1)

@@ -11,9 +11,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "config" / "smoke.yaml"
 
 
-def run_snakemake(workdir, *args, check=True, timeout=900):
-    """Run the workflow of this checkout in ``workdir``; raise with its output on failure."""
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+def run_snakemake(workdir, *args, check=True, timeout=900, env=None):
+    """Run the workflow of this checkout in ``workdir``; raise with its output on failure.
+    ``env`` adds to the environment."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", **(env or {}))
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(workdir), *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     if check and proc.returncode != 0:

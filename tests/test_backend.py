@@ -218,3 +218,62 @@ def test_eigenstate_diagnostics_take_a_backend():
 def test_batch_size_is_one_on_the_cpu():
     assert LU.batch_size(10**6) == 1 and get_backend().batch_size(1) == 1
     assert backend_module.BACKENDS == ("cpu", "gpu")
+
+
+# --- the GPU code path on a numpy stand-in for CuPy (tests/fake_cupy) --------------------
+
+FAKE_CUPY = __import__("pathlib").Path(__file__).parent / "fake_cupy"
+
+
+@pytest.fixture
+def stand_in_gpu(monkeypatch):
+    """``get_backend("gpu")`` backed by tests/fake_cupy; undone after the test."""
+    import sys
+
+    monkeypatch.syspath_prepend(str(FAKE_CUPY))
+    for name in [m for m in sys.modules if m == "cupy" or m.startswith("cupyx")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(backend_module, "_GPU", None)
+    yield get_backend("gpu")
+    for name in [m for m in sys.modules if m == "cupy" or m.startswith("cupyx")]:
+        del sys.modules[name]
+
+
+def test_gpu_code_path_on_a_stand_in(stand_in_gpu):
+    """The CupyBackend's own primitives (eigh, a take without mode, the full Gram product,
+    frequency batches sized from free memory) give the CPU reference's numbers."""
+    gpu = stand_in_gpu
+    assert gpu.name == "gpu" and gpu.stationary == "lu" and get_backend("gpu") is gpu
+    assert gpu.batch_size(10**6) == 64 and gpu.batch_size(10**9) == 1
+    for n_spins, u_mhz in ((6, 2.0), (8, 15.0)):
+        params, u_ij, d_i = _realization(n_spins, u_mhz)
+        om = [params.microwave_frequency(o) for o in np.linspace(-1.5, 1.5, 7)]
+        cpu = solve_realization(params, u_ij, d_i, om)
+        dev = solve_realization(params, u_ij, d_i, om, backend="gpu")
+        assert np.abs(dev.p_n - cpu.p_n).max() <= 1e-10
+        assert np.abs(dev.populations - cpu.populations).max() <= 1e-12 * cpu.populations.max(axis=1).min()
+    params, u_ij, _ = _realization(10)
+    a, b = eigenstate_diagnostics(params, u_ij), eigenstate_diagnostics(params, u_ij, backend="gpu")
+    assert abs(a.delta_m(0) - b.delta_m(0)) < 1e-10 and abs(a.level_spacing_ratio() - b.level_spacing_ratio()) < 1e-10
+
+
+def test_gpu_benchmark_runs_on_a_stand_in(tmp_path):
+    """``bench/core.py --backend gpu`` prints its GPU and CPU rows (on the stand-in)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(FAKE_CUPY))
+    proc = subprocess.run(
+        [sys.executable, str(root / "bench" / "core.py"), "--backend", "gpu", "--sizes", "6", "--repeats", "1",
+         "--frequencies", "3", "--cpu-max", "6", "--eth-sizes", "6"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "numpy stand-in for CuPy" in out
+    rows = [line.split() for line in out.splitlines() if line.split()[:2] in (["6", "gpu"], ["6", "cpu"])]
+    assert len(rows) == 2
+    assert "max |P_n(GPU) - P_n(CPU)|" in out and "CPU/GPU" in out and "N= 6: GPU" in out

@@ -14,8 +14,8 @@ from conftest import ROOT, run_snakemake
 CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
 
 
-def snakemake(workdir, *args, check=True):
-    return run_snakemake(workdir, *args, check=check)
+def snakemake(workdir, *args, check=True, env=None):
+    return run_snakemake(workdir, *args, check=check, env=env)
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=[c.name for c in CONFIGS])
@@ -172,3 +172,23 @@ def test_gpu_backend_plans_gpu_jobs(tmp_path):
     proc = snakemake(tmp_path, "-n", "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"))
     out = proc.stdout + proc.stderr
     assert "rule exact_diagonalization:" in out and "gpu=1" not in out
+
+
+def test_gpu_backend_jobs_on_a_stand_in_for_cupy(smoke, tmp_path):
+    """backend: gpu runs its combined realization jobs and Fig. 4 jobs end to end (here on
+    tests/fake_cupy, numpy behind CuPy's interface; tests/test_gpu.py checks real GPUs) and
+    gives the CPU jobs' P_n to 1e-10."""
+    targets = _realization_targets(count=2) + ["results/eigenstates/N8/U2/r0000.parquet"]
+    snakemake(
+        tmp_path, *targets, "--cores", "2", "--resources", "gpu=1", "--configfile", str(ROOT / "config" / "smoke.yaml"),
+        "--config", "backend=gpu", env={"PYTHONPATH": str(ROOT / "tests" / "fake_cupy")},
+    )  # fmt: skip
+    log = next(tmp_path.glob("logs/realization/N6/B5/U15/r0000.log")).read_text()
+    assert "backend gpu, solver lu" in log
+    for target in targets[:2]:
+        gpu, cpu = pq.read_table(tmp_path / target), pq.read_table(smoke / target)
+        np.testing.assert_allclose(gpu.column("p_n").to_numpy(), cpu.column("p_n").to_numpy(), rtol=0, atol=1e-10)
+        assert b'"backend": "gpu"' in pq.read_schema(tmp_path / target).metadata[b"dnpmbl"]
+    eth = pq.read_table(tmp_path / targets[2]).column("energy_rad_s").to_numpy()
+    ref = pq.read_table(smoke / targets[2]).column("energy_rad_s").to_numpy()
+    np.testing.assert_allclose(eth, ref, rtol=0, atol=1e-9 * np.abs(ref).max())
