@@ -32,6 +32,10 @@ BACKENDS = ("cpu", "gpu")
 STATIONARY_METHODS = ("gth", "lu")
 
 
+#: Most microwave frequencies the GPU solves at once.
+MAX_BATCH = 16
+
+
 class BackendError(RuntimeError):
     """The requested backend cannot run here (no CuPy, no GPU, an unknown name)."""
 
@@ -165,12 +169,13 @@ class CupyBackend(Backend):
         self.xp.get_default_memory_pool().free_all_blocks()
 
     def batch_size(self, bytes_per_item: int) -> int:
-        """Frequencies per batch: half the free device memory (pool's free blocks included),
-        at most 64."""
+        """Frequencies per batch: at most a quarter of the free device memory (the pool's
+        free blocks included; other jobs may share the GPU) and at most 16 (at N = 12, 16
+        frequencies take ~6 GB and already fill the device)."""
         free, _ = self.xp.cuda.runtime.memGetInfo()
         pool = self.xp.get_default_memory_pool()
         available = free + pool.free_bytes()
-        return int(max(1, min(64, available // 2 // max(1, bytes_per_item))))
+        return int(max(1, min(MAX_BATCH, available // 4 // max(1, bytes_per_item))))
 
     def eigh(self, block):
         return self.xp.linalg.eigh(block)

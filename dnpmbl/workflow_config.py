@@ -78,13 +78,10 @@ def validate_config(config: dict, schema_path) -> dict:
 
 
 def resolve_automatic(config: dict) -> None:
-    """Replace ``auto`` in ``stationary_solver`` and ``realization_jobs`` by what the
-    backend implies (gth and split on the cpu, lu and combined on the gpu)."""
-    gpu = config["backend"] == "gpu"
+    """Replace ``stationary_solver: auto`` by what the backend implies (gth on the cpu, lu
+    on the gpu)."""
     if config["stationary_solver"] == "auto":
-        config["stationary_solver"] = "lu" if gpu else "gth"
-    if config["realization_jobs"] == "auto":
-        config["realization_jobs"] = "combined" if gpu else "split"
+        config["stationary_solver"] = "lu" if config["backend"] == "gpu" else "gth"
 
 
 def check_semantics(config: dict) -> None:

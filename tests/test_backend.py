@@ -244,7 +244,7 @@ def test_gpu_code_path_on_a_stand_in(stand_in_gpu):
     frequency batches sized from free memory) give the CPU reference's numbers."""
     gpu = stand_in_gpu
     assert gpu.name == "gpu" and gpu.stationary == "lu" and get_backend("gpu") is gpu
-    assert gpu.batch_size(10**6) == 64 and gpu.batch_size(10**9) == 1
+    assert gpu.batch_size(10**6) == backend_module.MAX_BATCH and gpu.batch_size(10**9) == 1
     for n_spins, u_mhz in ((6, 2.0), (8, 15.0)):
         params, u_ij, d_i = _realization(n_spins, u_mhz)
         om = [params.microwave_frequency(o) for o in np.linspace(-1.5, 1.5, 7)]

@@ -41,14 +41,14 @@ def test_commented_default_config_equals_schema_defaults():
 @pytest.mark.parametrize(
     "override, solver, jobs",
     [
-        ({}, "gth", "split"),
+        ({}, "gth", "combined"),
         ({"backend": "gpu"}, "lu", "combined"),
-        ({"stationary_solver": "lu"}, "lu", "split"),
+        ({"stationary_solver": "lu"}, "lu", "combined"),
         ({"backend": "gpu", "realization_jobs": "split"}, "lu", "split"),
-        ({"realization_jobs": "combined"}, "gth", "combined"),
+        ({"realization_jobs": "split"}, "gth", "split"),
     ],
 )
-def test_automatic_solver_and_jobs_follow_the_backend(override, solver, jobs):
+def test_automatic_solver_follows_the_backend(override, solver, jobs):
     config = validate_config(override, SCHEMA)
     assert (config["stationary_solver"], config["realization_jobs"]) == (solver, jobs)
 

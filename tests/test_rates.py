@@ -1,4 +1,4 @@
-"""The fast forms of the rates (issue 2 speed work) against their direct definitions.
+"""The fast forms of the rates against their direct definitions.
 
 ``bath_generator`` writes ``h(beta (eps_m - eps_n))`` as a ratio of Boltzmann weights and
 ``microwave_blocks`` forms the detuning as an outer difference; both must agree with the

@@ -33,7 +33,7 @@ def test_smoke_produces_every_figure(smoke):
         for ext in ("pdf", "png", "csv"):
             path = smoke / "results" / "figures" / f"{fig}.{ext}"
             assert path.stat().st_size > 1000, path
-    # The bulky ED products are temporary and gone.
+    # No bulky ED products are left (combined jobs write none).
     assert not list((smoke / "results").glob("operators/**/*.npz"))
 
 
@@ -126,18 +126,22 @@ def _realization_targets(n=6, b="5", u="15", count=3):
     return [f"results/realizations/N{n}/B{b}/U{u}/r{r:04d}.parquet" for r in range(count)]
 
 
-def test_combined_realization_jobs_give_the_split_jobs_numbers(smoke, tmp_path):
-    """realization_jobs: combined (one process, no operator file) writes the same tables as
-    the split ED and steady-state jobs, bit for bit (both single-threaded)."""
+def test_split_realization_jobs_give_the_combined_jobs_numbers(smoke, tmp_path):
+    """realization_jobs: split (ED, then the steady state through a temporary operator
+    file) writes the same tables as the combined jobs of the smoke run, bit for bit (both
+    single-threaded)."""
+    assert len(list(smoke.glob("logs/realization/**/*.log"))) > 0
+    assert not list(smoke.glob("logs/exact_diagonalization/**/*.log"))
     targets = _realization_targets()
     snakemake(
         tmp_path, *targets, "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"),
-        "--config", "realization_jobs=combined",
+        "--config", "realization_jobs=split",
     )  # fmt: skip
-    assert not list(tmp_path.glob("logs/exact_diagonalization/**/*.log"))
-    assert len(list(tmp_path.glob("logs/realization/**/*.log"))) == 3
+    assert len(list(tmp_path.glob("logs/exact_diagonalization/**/*.log"))) == 3
+    assert len(list(tmp_path.glob("logs/steady_state/**/*.log"))) == 3
+    assert not list(tmp_path.glob("results/operators/**/*.npz"))  # temporary, removed
     for target in targets:
-        combined, split = pq.read_table(tmp_path / target), pq.read_table(smoke / target)
+        split, combined = pq.read_table(tmp_path / target), pq.read_table(smoke / target)
         assert combined.equals(split), target
         states = target.replace(".parquet", ".states.parquet")
         assert pq.read_table(tmp_path / states).equals(pq.read_table(smoke / states))
@@ -171,7 +175,7 @@ def test_gpu_backend_plans_gpu_jobs(tmp_path):
     assert "gpu=1" in out
     proc = snakemake(tmp_path, "-n", "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"))
     out = proc.stdout + proc.stderr
-    assert "rule exact_diagonalization:" in out and "gpu=1" not in out
+    assert "rule realization:" in out and "gpu=1" not in out
 
 
 def test_gpu_backend_jobs_on_a_stand_in_for_cupy(smoke, tmp_path):
