@@ -17,7 +17,7 @@ from .realization import RealizationResult, solve_realization, stationary_states
 from .stationary import StationaryStateError, stationary_state  # noqa: E402
 from .strengths import Strengths, transition_strengths  # noqa: E402
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Parameters",

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -23,6 +26,7 @@ from .model import realization_couplings
 from .params import Parameters
 from .realization import solve_realization
 from .runtime import retain_freed_memory
+from .stationary import StationaryStateError
 
 REQUIRED = ("params", "u_ij", "d_i", "omega_mw")
 
@@ -70,14 +74,18 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dnpmbl", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"dnpmbl {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("example", help="write a problem file for one realization drawn from a seed")
-    ex.add_argument("--n-spins", type=int, default=6)
-    ex.add_argument("--u-mhz", type=float, default=15.0)
-    ex.add_argument("--d-mhz", type=float, default=1.0)
-    ex.add_argument("--b-tesla", type=float, default=3.35)
-    ex.add_argument("--seed", type=int, default=1)
-    ex.add_argument("--realization", type=int, default=0)
-    ex.add_argument("--offset", type=float, nargs="+", default=[-0.5], help="w_MW - w_e in units of dw_e")
+    ex = sub.add_parser(
+        "example",
+        help="write a problem file for one realization drawn from a seed",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    ex.add_argument("--n-spins", type=int, default=6, help="number of electron spins N")
+    ex.add_argument("--u-mhz", type=float, default=15.0, help="dipolar scale U / 2 pi, MHz")
+    ex.add_argument("--d-mhz", type=float, default=1.0, help="hyperfine scale D / 2 pi, MHz")
+    ex.add_argument("--b-tesla", type=float, default=3.35, help="field B, T (Zeeman frequencies scale from 3.35 T)")
+    ex.add_argument("--seed", type=int, default=1, help="base seed of the disorder")
+    ex.add_argument("--realization", type=int, default=0, help="realization index r")
+    ex.add_argument("--offset", type=float, nargs="+", default=[-0.5], help="microwave offsets (w_MW - w_e) / dw_e")
     so = sub.add_parser("solve", help="solve one realization from a problem file")
     so.add_argument("problem", help="JSON file with params, u_ij, d_i, omega_mw")
     so.add_argument("-o", "--output", help="write the result as JSON here (default: stdout)")
@@ -100,6 +108,9 @@ def main(argv=None) -> int:
         sys.stdout.write("\n")
         return 0
 
+    for option, path in (("--output", args.output), ("--states", args.states)):
+        if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            raise SystemExit(f"error: {option} {path}: no such directory")
     problem = load_problem(args.problem)
     solver = None if args.stationary_solver == "auto" else args.stationary_solver
     try:
@@ -109,10 +120,13 @@ def main(argv=None) -> int:
     retain_freed_memory()  # a job process: keep freed memory for reuse (dnpmbl/runtime.py)
     start = time.perf_counter()
     try:
-        result = solve_realization(
-            problem["params"], problem["u_ij"], problem["d_i"], problem["omega_mw"], label=args.problem, backend=backend
-        )
-    except ValueError as exc:
+        # Overflow in absurd inputs (|D_i| ~ 1e300) ends in a StationaryStateError reported
+        # below; numpy's warnings on the way would only add noise to that one line.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            result = solve_realization(
+                problem["params"], problem["u_ij"], problem["d_i"], problem["omega_mw"], label=args.problem, backend=backend
+            )
+    except (ValueError, StationaryStateError) as exc:
         raise SystemExit(f"error: {args.problem}: {exc}")
     elapsed = time.perf_counter() - start
     out = {
@@ -130,15 +144,32 @@ def main(argv=None) -> int:
         "wall_time_s": elapsed,
     }
     text = json.dumps(out, indent=1)
-    if args.output:
-        with open(args.output, "w") as fh:
-            fh.write(text + "\n")
-    else:
-        print(text)
     if args.states:
         header = "energy_rad_s,reduced_energy_rad_s,magnetization,iz," + ",".join(
             f"p_{i}" for i in range(result.omega_mw.size)
         )
         table = np.column_stack([result.energy, result.reduced_energy, result.magnetization, result.iz, result.populations.T])
-        np.savetxt(args.states, table, delimiter=",", header=header, comments="", fmt="%.17g")
+        with _atomic_text(args.states) as fh:
+            np.savetxt(fh, table, delimiter=",", header=header, comments="", fmt="%.17g")
+    if args.output:
+        with _atomic_text(args.output) as fh:
+            fh.write(text + "\n")
+    else:
+        print(text)
     return 0
+
+
+@contextmanager
+def _atomic_text(path: str):
+    """A text file written beside ``path`` and renamed onto it when complete."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            yield fh
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

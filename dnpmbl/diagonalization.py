@@ -17,7 +17,7 @@ from itertools import combinations
 import numpy as np
 
 from .backend import Backend, get_backend
-from .model import check_couplings, zeeman_shifts
+from .model import check_couplings, check_hyperfine_resolved, zeeman_shifts
 from .params import Parameters
 
 
@@ -180,9 +180,11 @@ def diagonalize(params: Parameters, u_ij: np.ndarray, d_i: np.ndarray, *, backen
     u_ij : (N, N) array, rad/s
         Symmetric dipolar couplings, zero diagonal.
     d_i : (N,) array, rad/s
-        Hyperfine couplings.
+        Hyperfine couplings, not all below ``HYPERFINE_MIN_RATIO`` of max(dw_e, w_n, U)
+        (:func:`dnpmbl.model.check_hyperfine_resolved`).
     """
     u_ij, d_i = check_couplings(params.n_spins, u_ij, d_i)
+    check_hyperfine_resolved(params, d_i)
     backend = get_backend(backend)
     sectors = []
     for k in range(params.n_spins + 1):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,6 +107,100 @@ STATES_SCHEMA = pa.schema(
         pa.field("iz", pa.float64()),
     ]
 )
+
+
+_POINT_KEYS = [
+    pa.field("n_spins", pa.int64()),
+    pa.field("b_tesla", pa.float64()),
+    pa.field("u_mhz", pa.float64()),
+    pa.field("offset", pa.float64()),
+]
+
+
+def _doubles(*names) -> list:
+    return [pa.field(name, pa.float64()) for name in names]
+
+
+def _pe_fields() -> list:
+    out = []
+    for order in (0, 2):
+        for tag in ("continuum", "finite"):
+            name = f"pe{order}_{tag}"
+            out += _doubles(f"beta_{name}_s", f"h_{name}_rad_s", f"p_n_{name}")
+            out.append(pa.field(f"converged_{name}", pa.bool_()))
+    return out
+
+
+#: One row per microwave offset of one (N, B, U) point, by analysis (``kind``). The
+#: analyses write with these schemas and every reader checks a file against its kind's.
+POINT_SCHEMAS = {
+    "fit": pa.schema(
+        [
+            *_POINT_KEYS,
+            *_doubles("omega_mw_rad_s"),
+            pa.field("n_realizations", pa.int64()),
+            *_doubles("beta_fm_s", "beta_fm_over_lattice", "a_fm", "h_fm_rad_s", "h_plus_omega_mw_rad_s"),
+            pa.field("converged", pa.bool_()),
+            pa.field("iterations", pa.int64()),
+            *_doubles("moment_mismatch", "p_n_fm", "p_n_fm_se", "p_n_fm_low", "p_n_fm_high"),
+        ]
+    ),
+    "fluctuations": pa.schema(
+        [
+            *_POINT_KEYS,
+            *_doubles("omega_mw_rad_s", "detuning_mhz"),
+            pa.field("n_realizations", pa.int64()),
+            *_doubles("p_n_mean", "p_n_mean_se", "p_n_mean_low", "p_n_mean_high", "p_n_std", "p_n_std_se", "p_n_min", "p_n_max"),
+        ]
+    ),
+    "kl": pa.schema(
+        [
+            *_POINT_KEYS,
+            pa.field("n_realizations", pa.int64()),
+            *_doubles("kl_mean", "kl_mean_se", "kl_mean_low", "kl_mean_high"),
+            pa.field("kl_per_realization", pa.list_(pa.float64())),
+            pa.field("realizations", pa.list_(pa.int64())),
+        ]
+    ),
+    "pe": pa.schema([*_POINT_KEYS, *_doubles("omega_mw_rad_s"), *_pe_fields()]),
+}
+
+#: The columns every eigenstate file (Fig. 4) starts with; ``sz_1`` .. ``sz_N`` follow.
+EIGENSTATE_SCHEMA = pa.schema(
+    [
+        pa.field("n_spins", pa.int32()),
+        pa.field("u_mhz", pa.float64()),
+        pa.field("realization", pa.int32()),
+        pa.field("seed", pa.int64()),
+        pa.field("index", pa.int32()),
+        pa.field("energy_rad_s", pa.float64()),
+    ]
+)
+
+
+def write_point_table(rows: list[dict], path, kind: str) -> None:
+    """Write one analysis table of a point with its kind's schema (:data:`POINT_SCHEMAS`)."""
+    write_table(pa.Table.from_pylist(rows, schema=POINT_SCHEMAS[kind]), path, metadata={"table": kind})
+
+
+def read_point_table(path, kind: str) -> pa.Table:
+    """Read one analysis table of a point, refusing a file of another kind or schema."""
+    table = read_table(path, POINT_SCHEMAS[kind])
+    raw = (table.schema.metadata or {}).get(b"dnpmbl")
+    written = json.loads(raw).get("table") if raw else None
+    if written != kind:
+        raise DataFileError(f"{path}: a {written or 'untagged'} table where a {kind} table is expected")
+    return table
+
+
+def read_figure_table(path, fig: str) -> pa.Table:
+    """Read the table behind one figure (``fig2`` .. ``fig5``), refusing another figure's."""
+    table = read_table(path)
+    raw = (table.schema.metadata or {}).get(b"dnpmbl")
+    written = json.loads(raw).get("table") if raw else None
+    if written != fig:
+        raise DataFileError(f"{path}: the table of {written or 'no figure'} where the table of {fig} is expected")
+    return table
 
 
 def params_columns(params: Parameters) -> dict:
@@ -282,17 +377,59 @@ class PointData:
         return int(hits[0])
 
 
-def load_point(table_paths, states_paths, *, with_populations: bool = True) -> PointData:
-    """Read and stack the per-realization files of one point, checking they agree."""
+#: Where the workflow keeps a realization: .../N{n}/B{b}/U{u}/r{rrrr}.parquet
+_REALIZATION_PATH = re.compile(r"N(\d+)/B([0-9.]+)/U([0-9.]+)/r(\d+)\.parquet$")
+
+
+def check_realization_identity(path, table: pa.Table, *, seed: int | None = None) -> None:
+    """Check that a realization table is what its path says: N, B, U and the realization
+    index recorded in every row equal those of the path (where the path has the workflow's
+    layout), and the seed is ``seed`` (if given). A file copied over another is refused."""
+    recorded = {
+        "n_spins": set(table.column("n_spins").to_pylist()),
+        "b_tesla": set(table.column("b_tesla").to_pylist()),
+        "u_mhz": set(table.column("u_mhz").to_pylist()),
+        "realization": set(table.column("realization").to_pylist()),
+        "seed": set(table.column("seed").to_pylist()),
+    }
+    for name, values in recorded.items():
+        if len(values) != 1:
+            raise DataFileError(f"{path}: rows disagree on {name} ({sorted(values)})")
+    match = _REALIZATION_PATH.search(Path(path).as_posix())
+    expected = {}
+    if match:
+        n, b, u, r = match.groups()
+        expected = {"n_spins": int(n), "b_tesla": float(b), "u_mhz": float(u), "realization": int(r)}
+    if seed is not None:
+        expected["seed"] = int(seed)
+    for name, value in expected.items():
+        (got,) = recorded[name]
+        if got != value:
+            raise DataFileError(f"{path}: records {name} = {got}, but its path (or the config) says {value}: not this file's result")
+
+
+def load_point(table_paths, states_paths, *, with_populations: bool = True, seed: int | None = None) -> PointData:
+    """Read and stack the per-realization files of one point, checking they agree and are
+    what their paths say (:func:`check_realization_identity`, no realization twice, and each
+    states file the one its table was computed with)."""
     if len(table_paths) != len(states_paths) or not table_paths:
         raise DataFileError("a point needs one states file per realization table, and at least one")
-    columns = ["offset", "omega_mw_rad_s", "p_n", "realization"] + [f.name for f in PARAM_FIELDS]
+    columns = ["offset", "omega_mw_rad_s", "p_n", "realization", "seed", "b_tesla", "u_mhz", "mean_reduced_energy_rad_s"]
+    columns += [f.name for f in PARAM_FIELDS if f.name != "n_spins"] + ["n_spins"]
     if with_populations:
         columns.append("populations")
     params = offsets = omega = None
     reals, e_rows, s_rows, p_rows, pn_rows = [], [], [], [], []
+    seen: dict = {}
     for tpath, spath in zip(table_paths, states_paths):
+        if Path(spath).name != Path(tpath).name.replace(".parquet", ".states.parquet"):
+            raise DataFileError(f"{spath}: not the states file of {tpath}")
         t = read_table(tpath, REALIZATION_SCHEMA, columns=columns)
+        check_realization_identity(tpath, t, seed=seed)
+        realization = int(t.column("realization")[0].as_py())
+        if realization in seen:
+            raise DataFileError(f"{tpath}: realization {realization} again (also in {seen[realization]})")
+        seen[realization] = tpath
         st = read_table(spath, STATES_SCHEMA, columns=["reduced_energy_rad_s", "magnetization"])
         row = {name: t.column(name)[0].as_py() for name in [f.name for f in PARAM_FIELDS]}
         p_here = params_from_row(row)
@@ -312,7 +449,12 @@ def load_point(table_paths, states_paths, *, with_populations: bool = True) -> P
             flat = t.column("populations").combine_chunks().values.to_numpy()
             if flat.size != o.size * e.size:
                 raise DataFileError(f"{tpath}: populations have {flat.size} values, expected {o.size * e.size}")
-            p_rows.append(flat.reshape(o.size, e.size))
+            pops = flat.reshape(o.size, e.size)
+            # <H - w_e Sz> recorded by the solve must follow from these populations and energies.
+            recorded = t.column("mean_reduced_energy_rad_s").to_numpy()
+            if not np.allclose(pops @ e, recorded, rtol=1e-9, atol=1e-12 * np.abs(e).max()):
+                raise DataFileError(f"{spath}: energies disagree with {tpath}: not the states file it was computed with")
+            p_rows.append(pops)
     return PointData(
         params,
         offsets,

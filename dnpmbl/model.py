@@ -78,3 +78,45 @@ def check_couplings(n_spins: int, u_ij: np.ndarray, d_i: np.ndarray | None = Non
     if not np.all(np.isfinite(d_i)):
         raise ValueError("d_i contains non-finite values")
     return u_ij, d_i
+
+
+#: Smallest hyperfine coupling whose effect double precision resolves, as a fraction of the
+#: largest other frequency of the rotating-frame Hamiltonian, max(dw_e, w_n, U). The nucleus
+#: relaxes only through hyperfine mixing of amplitude ~D/w_n in the eigenvectors, which
+#: ``eigh`` returns with absolute errors ~1e-16 of that scale: the relative error of P_n
+#: grows as 1e-16 scale / D. Measured at N = 6 and 8 (U = 2 and 15 MHz, Table I): P_n
+#: converges to its D -> 0 limit as D^2 and then scatters by ~1e-8 relative at
+#: D / scale = 2e-9 and ~1e-6 at 2e-11; at 3e-17 (D = 1e-9 rad/s) it has the wrong sign.
+#: At 1e-6 the rounding is below 1e-11 of P_n.
+HYPERFINE_MIN_RATIO = 1e-6
+
+
+def hyperfine_scale(params: Parameters) -> float:
+    """``max(dw_e, w_n, U)`` in rad/s: the scale the hyperfine couplings are resolved against."""
+    return max(params.delta_omega_e, params.omega_n, params.u)
+
+
+def check_hyperfine_resolved(params: Parameters, d_i: np.ndarray) -> None:
+    """Refuse hyperfine couplings too small for the stationary state to be computed.
+
+    Raises
+    ------
+    ValueError
+        If every ``|D_i|`` is below ``HYPERFINE_MIN_RATIO * max(dw_e, w_n, U)`` (D = 0
+        included: the nucleus is then conserved and P_n undetermined).
+    """
+    largest = float(np.abs(d_i).max()) if np.size(d_i) else 0.0
+    floor = HYPERFINE_MIN_RATIO * hyperfine_scale(params)
+    if largest > 0.0 and largest >= floor:
+        return
+    mhz = 1.0 / (2.0 * np.pi * 1e6)
+    if largest == 0.0:
+        raise ValueError(
+            "d_i are all zero: the nuclear spin is decoupled and conserved, so the stationary "
+            "state is not unique and P_n is undetermined (use D > 0)"
+        )
+    raise ValueError(
+        f"hyperfine couplings too small to resolve: max |D_i| / 2 pi = {largest * mhz:.3g} MHz is below "
+        f"{HYPERFINE_MIN_RATIO:.0e} of max(dw_e, w_n, U) / 2 pi = {floor / HYPERFINE_MIN_RATIO * mhz:.4g} MHz; "
+        "the nucleus couples through the eigenvectors' rounding there and P_n would be wrong"
+    )

@@ -12,7 +12,7 @@ import numpy as np
 
 from .backend import get_backend
 from .diagonalization import Spectrum, diagonalize
-from .model import check_couplings
+from .model import check_couplings, check_hyperfine_resolved
 from .observables import mean_energy, mean_magnetization, nuclear_polarization
 from .params import Parameters, check_stationary_size
 from .rates import bath_generator, driven_batch, driven_generator, microwave_batch, microwave_blocks
@@ -152,11 +152,7 @@ def solve_realization(
         raise ValueError(f"u_ij has shape {u_ij.shape}, but params.n_spins = {params.n_spins}")
     check_stationary_size(params.n_spins)
     u_ij, d_i = check_couplings(params.n_spins, u_ij, d_i)
-    if not np.any(d_i):
-        raise ValueError(
-            "d_i are all zero: the nuclear spin is decoupled and conserved, so the stationary "
-            "state is not unique and P_n is undetermined (use D > 0)"
-        )
+    check_hyperfine_resolved(params, d_i)
     omega_mw = np.atleast_1d(np.asarray(omega_mw, dtype=float))
     if omega_mw.ndim != 1 or omega_mw.size == 0 or not np.all(np.isfinite(omega_mw)) or np.any(omega_mw <= 0):
         raise ValueError("omega_mw must be one or more positive finite frequencies in rad/s")

@@ -79,8 +79,26 @@ def write_realization(smk, result, offsets, backend, logger: logging.Logger) -> 
         result, b_tesla=float(w.b), u_mhz=float(w.u), seed=int(smk.params.seed), realization=int(w.r), offsets=offsets
     )
     how = {"backend": backend.name, "stationary_solver": backend.stationary, "most_negative_clipped": clipped}
-    write_table(table, smk.output.table, metadata=how)
+    write_table(table, smk.output.table, metadata={**how, **code_provenance(smk.params.source)})
     write_table(states_table(result), smk.output.states)
+
+
+def code_provenance(source_sha256: str) -> dict:
+    """What computed a result: the package version, the source digest of its computing
+    modules (a rule parameter) and the git commit of the checkout, when there is one."""
+    import os
+    import subprocess
+
+    from . import __version__
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        commit = subprocess.run(
+            ["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=30
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown"
+    return {"dnpmbl_version": __version__, "source_sha256": str(source_sha256), "git_commit": commit}
 
 
 class Stopwatch:

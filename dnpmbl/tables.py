@@ -6,14 +6,15 @@ import numpy as np
 import pandas as pd
 
 from .eth import EigenstateDiagnostics
-from .io import DataFileError, read_table
+from .io import EIGENSTATE_SCHEMA, DataFileError, read_point_table, read_table
 
 POINT_KEYS = ["n_spins", "b_tesla", "u_mhz", "offset"]
 
 
-def read_frames(paths) -> pd.DataFrame:
-    """Concatenate Parquet tables (errors name the file)."""
-    frames = [read_table(p).to_pandas() for p in paths]
+def read_frames(paths, kind: str) -> pd.DataFrame:
+    """Concatenate the point tables of one kind (``fit``, ``fluctuations``, ``kl``, ``pe``),
+    each checked against its schema (errors name the file)."""
+    frames = [read_point_table(p, kind).to_pandas() for p in paths]
     if not frames:
         raise DataFileError("no input tables")
     return pd.concat(frames, ignore_index=True)
@@ -39,6 +40,20 @@ def join_points(fit=None, fluctuations=None, pe=None, kl=None) -> pd.DataFrame:
 def at_offset(frame: pd.DataFrame, offset: float) -> pd.DataFrame:
     """Rows whose microwave offset equals ``offset`` (to 1e-9)."""
     return frame[np.isclose(frame["offset"].to_numpy(), offset, rtol=0, atol=1e-9)].reset_index(drop=True)
+
+
+def read_eigenstate_frames(paths) -> list[pd.DataFrame]:
+    """The eigenstate tables of Fig. 4, each checked against :data:`EIGENSTATE_SCHEMA` and
+    for its ``sz_1`` .. ``sz_N`` columns."""
+    frames = []
+    for path in paths:
+        table = read_table(path, EIGENSTATE_SCHEMA)
+        n = table.column("n_spins")[0].as_py() if table.num_rows else 0
+        missing = [f"sz_{i + 1}" for i in range(n) if f"sz_{i + 1}" not in table.schema.names]
+        if missing:
+            raise DataFileError(f"{path}: missing column(s) {', '.join(missing)}: not an eigenstate table")
+        frames.append(table.to_pandas())
+    return frames
 
 
 def with_provenance(frame: pd.DataFrame, provenance: dict) -> pd.DataFrame:
@@ -76,6 +91,10 @@ def fig4_tables(frames: list[pd.DataFrame], *, example_n_spins: int, example_rea
                     }
                 )
             )
+    if not rows_a:
+        raise DataFileError(
+            f"Fig. 4(a): no eigenstate file of realization {example_realization} at N = {example_n_spins} among the inputs"
+        )
     for (n, u), values in sorted(per_point.items()):
         values = np.array(values)
         count = values.shape[0]

@@ -13,6 +13,7 @@ import jsonschema
 import numpy as np
 import yaml
 
+from .model import HYPERFINE_MIN_RATIO
 from .params import MAX_SPINS_STATIONARY
 
 
@@ -21,9 +22,16 @@ class ConfigError(ValueError):
 
 
 def fmt(x: float) -> str:
-    """Compact, stable text for a number in a file name: 3.35 -> '3.35', 15.0 -> '15'."""
-    text = f"{float(x):.10g}"
-    return text
+    """Compact, stable text for a number in a file name, never in exponent notation (paths
+    match the workflow's ``[0-9.]+``): 3.35 -> '3.35', 15.0 -> '15', 1e-05 -> '0.00001'.
+    At most 10 significant digits."""
+    return np.format_float_positional(float(x), precision=10, unique=True, fractional=False, trim="-")
+
+
+def _strict_integer(checker, instance) -> bool:
+    """JSON Schema's ``integer`` without integer-valued floats (3.0) or booleans: a count
+    written as 3.0 in YAML is refused instead of failing later inside a job."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
 
 
 def _with_defaults(validator_class):
@@ -36,7 +44,26 @@ def _with_defaults(validator_class):
                     instance[name] = copy.deepcopy(sub["default"])
         yield from validate_properties(validator, properties, instance, schema)
 
-    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+    type_checker = validator_class.TYPE_CHECKER.redefine("integer", _strict_integer)
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults}, type_checker=type_checker)
+
+
+def _check_keys_and_numbers(value, path: str = "") -> None:
+    """Every mapping key a string and every number finite (NaN passes JSON Schema's bounds,
+    and YAML reads ``8:`` as an integer key that a string default would not match)."""
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if not isinstance(key, str):
+                raise ConfigError(
+                    f"config key {here}: keys must be strings (write \"{key}\": YAML reads {key}: as a {type(key).__name__})"
+                )
+            _check_keys_and_numbers(sub, here)
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            _check_keys_and_numbers(sub, f"{path}[{i}]")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"config key {path}: {value} is not a finite number")
 
 
 def _key(error) -> str:
@@ -65,6 +92,7 @@ def validate_config(config: dict, schema_path) -> dict:
         raise ConfigError(f"config must be a mapping, got {type(config).__name__}")
     schema = load_schema(schema_path)
     config = copy.deepcopy(config)
+    _check_keys_and_numbers(config)
     validator = _with_defaults(jsonschema.Draft7Validator)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
     if errors:
@@ -91,6 +119,13 @@ def check_semantics(config: dict) -> None:
         raise ConfigError("config key stationary_solver: gth runs on the cpu only; the gpu backend uses lu (or auto)")
     if config["n_spins"] > MAX_SPINS_STATIONARY:
         raise ConfigError(f"config key n_spins: {config['n_spins']} exceeds the memory limit {MAX_SPINS_STATIONARY}")
+    check_hyperfine(config)
+    example = fig4["example_n_spins"]
+    if example in fig4["n_spins"] and fig4["example_realization"] >= fig4_realizations(config, example):
+        raise ConfigError(
+            f"config key fig4.example_realization: realization {fig4['example_realization']} is not among the "
+            f"{fig4_realizations(config, example)} computed for N = {example} (fig4.realizations)"
+        )
     if fig2["offset_min"] >= fig2["offset_max"]:
         raise ConfigError(
             f"config key fig2.offset_min: {fig2['offset_min']} must be below fig2.offset_max = {fig2['offset_max']}"
@@ -114,6 +149,45 @@ def check_semantics(config: dict) -> None:
         texts = [fmt(v) for v in values]
         if len(set(texts)) != len(texts):
             raise ConfigError(f"config key {name}: duplicate values {values}")
+
+
+def check_hyperfine(config: dict) -> None:
+    """D must clear ten times :data:`dnpmbl.model.HYPERFINE_MIN_RATIO` of the largest other
+    frequency at any point of the config (the drawn couplings ``|D_i|`` scatter around
+    ``D / sqrt(N)``), or the jobs would refuse it, or compute a wrong P_n."""
+    physics, fig2, fig3 = config["physics"], config["fig2"], config["fig3"]
+    fields = [fig2["b_tesla"], fig3["b_tesla"], *fig3["b_scan_tesla"]]
+    u_values = [*fig2["u_mhz"], *fig3["u_mhz"], fig3["u_fixed_mhz"]]
+    zeeman = max(physics["delta_omega_e_mhz"], physics["omega_n_mhz"]) * max(fields) / physics["b_ref_tesla"]
+    scale = max(zeeman, max(u_values))
+    need = 10 * HYPERFINE_MIN_RATIO * scale
+    if not physics["d_mhz"] >= need:
+        raise ConfigError(
+            f"config key physics.d_mhz: {physics['d_mhz']:g} MHz is below {need:.3g} MHz, "
+            f"{10 * HYPERFINE_MIN_RATIO:.0e} of the largest other frequency (max(dw_e, w_n, U) = {scale:.4g} MHz): "
+            "double precision cannot resolve the nuclear spin's coupling there (D = 0 leaves P_n undetermined)"
+        )
+
+
+#: Modules that only draw figures, assemble figure tables or serve the command line: editing
+#: them leaves every computed result valid (the figure rules rerun on each commit anyway).
+NOT_PHYSICS = ("__main__.py", "cli.py", "plotting.py", "tables.py", "workflow_config.py")
+
+
+def source_digest(package_dir=None) -> str:
+    """SHA-256 over the source of the modules that compute results (every ``dnpmbl/*.py``
+    except :data:`NOT_PHYSICS`), in name order. The computing rules take it as a parameter,
+    so that Snakemake reruns them when the code that made their results changes."""
+    import hashlib
+    from pathlib import Path
+
+    package_dir = Path(package_dir or Path(__file__).parent)
+    digest = hashlib.sha256()
+    for path in sorted(package_dir.glob("*.py")):
+        if path.name in NOT_PHYSICS:
+            continue
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def fig2_offsets(config: dict) -> list[float]:

@@ -18,8 +18,10 @@ rule fit_spin_temperature:
         mem_mb=point_mem_mb,
         runtime=60,
     params:
+        source=SOURCE,
         error_offsets=[config["mw_offset"]],
         resamples=config["analysis"]["bootstrap_resamples"],
+        seed=config["seed"],
     script:
         "../scripts/fit_spin_temperature.py"
 
@@ -38,7 +40,9 @@ rule fluctuations:
         mem_mb=500,
         runtime=10,
     params:
+        source=SOURCE,
         resamples=config["analysis"]["bootstrap_resamples"],
+        seed=config["seed"],
     script:
         "../scripts/fluctuations.py"
 
@@ -60,8 +64,10 @@ rule kl_divergence:
         mem_mb=point_mem_mb,
         runtime=60,
     params:
+        source=SOURCE,
         error_offsets=[config["mw_offset"]],
         resamples=config["analysis"]["bootstrap_resamples"],
+        seed=config["seed"],
     script:
         "../scripts/kl_divergence.py"
 
@@ -78,6 +84,7 @@ rule perturbative_expansion:
         mem_mb=500,
         runtime=20,
     params:
+        source=SOURCE,
         physics=physics_params(),
         offsets=point_offsets,
     script:

@@ -8,6 +8,7 @@ from dnpmbl.workflow_config import (
     fig4_realizations,
     fmt,
     realization_points,
+    source_digest,
     validate_config,
 )
 
@@ -28,6 +29,9 @@ wildcard_constraints:
 
 
 POINTS = realization_points(config)
+# The source of the modules that compute results: a parameter of every computing rule, so
+# that their results are recomputed when that code changes (README, "Results and code").
+SOURCE = source_digest(Path(workflow.basedir) / "dnpmbl")
 # Heavy rules on the gpu backend ask for one GPU each: --resources gpu=K shares one among K
 # jobs; on a SLURM cluster the plugin turns it into --gpus=1.
 GPUS_PER_JOB = 1 if config["backend"] == "gpu" else 0

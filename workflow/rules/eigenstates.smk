@@ -16,6 +16,7 @@ rule eigenstates:
         runtime=eth_runtime,
         gpu=GPUS_PER_JOB,
     params:
+        source=SOURCE,
         physics=physics_params(),
         seed=config["seed"],
         backend=config["backend"],

@@ -23,6 +23,7 @@ if config["realization_jobs"] == "split":
             runtime=ed_runtime,
             gpu=GPUS_PER_JOB,
         params:
+            source=SOURCE,
             physics=physics_params(),
             seed=config["seed"],
             backend=config["backend"],
@@ -51,6 +52,7 @@ if config["realization_jobs"] == "split":
             runtime=steady_runtime,
             gpu=GPUS_PER_JOB,
         params:
+            source=SOURCE,
             offsets=point_offsets,
             seed=config["seed"],
             backend=config["backend"],
@@ -78,6 +80,7 @@ else:
             runtime=realization_runtime,
             gpu=GPUS_PER_JOB,
         params:
+            source=SOURCE,
             physics=physics_params(),
             offsets=point_offsets,
             seed=config["seed"],

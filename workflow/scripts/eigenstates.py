@@ -10,7 +10,7 @@ from dnpmbl.backend import get_backend  # noqa: E402
 from dnpmbl.eth import eigenstate_diagnostics  # noqa: E402
 from dnpmbl.io import write_table  # noqa: E402
 from dnpmbl.model import realization_couplings  # noqa: E402
-from dnpmbl.rules import Stopwatch, parameters_from_config, start_log  # noqa: E402
+from dnpmbl.rules import Stopwatch, code_provenance, parameters_from_config, start_log  # noqa: E402
 
 
 def main(smk):
@@ -36,7 +36,13 @@ def main(smk):
     write_table(
         pa.table(columns),
         smk.output[0],
-        metadata={"delta_m_spin1": diag.delta_m(0), "delta_m_all": diag.delta_m(None), "r_mean": diag.level_spacing_ratio()},
+        metadata={
+            "delta_m_spin1": diag.delta_m(0),
+            "delta_m_all": diag.delta_m(None),
+            "r_mean": diag.level_spacing_ratio(),
+            "backend": backend.name,
+            **code_provenance(smk.params.source),
+        },
     )
     log.info("delta M (spin 1) %.4f, <r> %.4f", diag.delta_m(0), diag.level_spacing_ratio())
 

@@ -6,9 +6,8 @@ import _setup
 _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 import numpy as np  # noqa: E402
-import pyarrow as pa  # noqa: E402
 
-from dnpmbl.io import load_point, write_table  # noqa: E402
+from dnpmbl.io import load_point, write_point_table  # noqa: E402
 from dnpmbl.rules import point_columns, start_log  # noqa: E402
 from dnpmbl.spin_temperature import bootstrap_fm_polarization, fit_spin_temperature  # noqa: E402
 
@@ -16,7 +15,7 @@ from dnpmbl.spin_temperature import bootstrap_fm_polarization, fit_spin_temperat
 def main(smk):
     log = start_log(smk.log[0], "fit_spin_temperature")
     w = smk.wildcards
-    data = load_point(smk.input.tables, smk.input.states)
+    data = load_point(smk.input.tables, smk.input.states, seed=smk.params.seed)
     p = data.params
     n_real = data.realizations.size
     error_offsets = [float(o) for o in smk.params.error_offsets]
@@ -54,7 +53,7 @@ def main(smk):
             }
         )
         log.info("%s: beta_s/beta = %.2f, P_n^FM = %.4f (%d Newton steps)", label, fit.beta_s / p.beta, rows[-1]["p_n_fm"], fit.iterations)
-    write_table(pa.Table.from_pylist(rows), smk.output[0])
+    write_point_table(rows, smk.output[0], "fit")
 
 
 if __name__ == "__main__":

@@ -4,9 +4,8 @@
 import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
 
 import numpy as np
-import pyarrow as pa
 
-from dnpmbl.io import load_point, write_table
+from dnpmbl.io import load_point, write_point_table
 from dnpmbl.rules import point_columns, start_log
 from dnpmbl.spin_temperature import bootstrap, sample_std
 
@@ -14,7 +13,7 @@ from dnpmbl.spin_temperature import bootstrap, sample_std
 def main(smk):
     log = start_log(smk.log[0], "fluctuations")
     w = smk.wildcards
-    data = load_point(smk.input.tables, smk.input.states, with_populations=False)
+    data = load_point(smk.input.tables, smk.input.states, with_populations=False, seed=smk.params.seed)
     n_real = data.realizations.size
     rows = []
     for f, offset in enumerate(data.offsets):
@@ -38,7 +37,7 @@ def main(smk):
             }
         )
     log.info("P_n mean over offsets: %s", np.round([r["p_n_mean"] for r in rows][:8], 4))
-    write_table(pa.Table.from_pylist(rows), smk.output[0])
+    write_point_table(rows, smk.output[0], "fluctuations")
 
 
 if __name__ == "__main__":

@@ -6,9 +6,8 @@ import _setup
 _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 import numpy as np  # noqa: E402
-import pyarrow as pa  # noqa: E402
 
-from dnpmbl.io import load_point, read_table, write_table  # noqa: E402
+from dnpmbl.io import load_point, read_point_table, write_point_table  # noqa: E402
 from dnpmbl.rules import point_columns, start_log  # noqa: E402
 from dnpmbl.spin_temperature import SpinTemperature, bootstrap_mean_kl, kl_divergence  # noqa: E402
 
@@ -16,8 +15,8 @@ from dnpmbl.spin_temperature import SpinTemperature, bootstrap_mean_kl, kl_diver
 def main(smk):
     log = start_log(smk.log[0], "kl_divergence")
     w = smk.wildcards
-    data = load_point(smk.input.tables, smk.input.states)
-    fits = read_table(smk.input.fit).to_pylist()
+    data = load_point(smk.input.tables, smk.input.states, seed=smk.params.seed)
+    fits = read_point_table(smk.input.fit, "fit").to_pylist()
     p = data.params
     n_real = data.realizations.size
     error_offsets = [float(o) for o in smk.params.error_offsets]
@@ -48,7 +47,7 @@ def main(smk):
             }
         )
     log.info("mean D_KL over offsets: %s", np.round([r["kl_mean"] for r in rows][:8], 4))
-    write_table(pa.Table.from_pylist(rows), smk.output[0])
+    write_point_table(rows, smk.output[0], "kl")
 
 
 if __name__ == "__main__":

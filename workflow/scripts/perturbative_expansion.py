@@ -5,9 +5,8 @@ import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
 
 import math
 
-import pyarrow as pa
 
-from dnpmbl.io import write_table
+from dnpmbl.io import write_point_table
 from dnpmbl.perturbative import spin_temperature_pe
 from dnpmbl.rules import parameters_from_config, point_columns, start_log
 
@@ -37,7 +36,7 @@ def main(smk):
                     row[f"converged_{name}"] = False
         rows.append(row)
         log.info("offset %+.4f: P_n^PE U^0 %.4f, U^2 %.4f (continuum)", offset, row["p_n_pe0_continuum"], row["p_n_pe2_continuum"])
-    write_table(pa.Table.from_pylist(rows), smk.output[0])
+    write_point_table(rows, smk.output[0], "pe")
 
 
 if __name__ == "__main__":

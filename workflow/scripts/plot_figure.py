@@ -2,14 +2,14 @@
 
 import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
 
-from dnpmbl.io import atomic_path, read_table
+from dnpmbl.io import atomic_path, read_figure_table
 from dnpmbl.plotting import draw, save
 from dnpmbl.rules import start_log
 
 
 def main(smk):
     log = start_log(smk.log[0], "plot_figure")
-    table = read_table(smk.input[0]).to_pandas()
+    table = read_figure_table(smk.input[0], smk.wildcards.fig).to_pandas()
     figure = draw(smk.wildcards.fig, table)
     save(figure, smk.output.pdf, smk.output.png)
     with atomic_path(smk.output.csv) as tmp:

@@ -12,11 +12,13 @@ import pyarrow as pa
 def main(smk):
     log = start_log(smk.log[0], "table_fig2")
     table = join_points(
-        fit=read_frames(smk.input.fit), fluctuations=read_frames(smk.input.fluctuations), pe=read_frames(smk.input.pe)
+        fit=read_frames(smk.input.fit, "fit"),
+        fluctuations=read_frames(smk.input.fluctuations, "fluctuations"),
+        pe=read_frames(smk.input.pe, "pe"),
     )
     table = with_provenance(table, smk.params.provenance)
     log.info("%d rows (U = %s MHz)", len(table), sorted(table["u_mhz"].unique()))
-    write_table(pa.Table.from_pandas(table, preserve_index=False), smk.output[0])
+    write_table(pa.Table.from_pandas(table, preserve_index=False), smk.output[0], metadata={"table": "fig2"})
 
 
 if __name__ == "__main__":

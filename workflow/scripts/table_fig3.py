@@ -16,9 +16,9 @@ def main(smk):
     panels = []
     for panel, side in (("U", "left"), ("B", "right")):
         joined = join_points(
-            fit=read_frames(smk.input[f"{side}_fit"]),
-            fluctuations=read_frames(smk.input[f"{side}_fluctuations"]),
-            pe=read_frames(smk.input[f"{side}_pe"]),
+            fit=read_frames(smk.input[f"{side}_fit"], "fit"),
+            fluctuations=read_frames(smk.input[f"{side}_fluctuations"], "fluctuations"),
+            pe=read_frames(smk.input[f"{side}_pe"], "pe"),
         )
         rows = at_offset(joined, float(smk.params.offset))
         rows.insert(0, "panel", panel)
@@ -29,7 +29,7 @@ def main(smk):
     table["pe_order"] = order
     table = with_provenance(table, smk.params.provenance)
     log.info("%d rows", len(table))
-    write_table(pa.Table.from_pandas(table, preserve_index=False), smk.output[0])
+    write_table(pa.Table.from_pandas(table, preserve_index=False), smk.output[0], metadata={"table": "fig3"})
 
 
 if __name__ == "__main__":

@@ -5,14 +5,14 @@ import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
 
 import pyarrow as pa
 
-from dnpmbl.io import read_table, write_table
+from dnpmbl.io import write_table
 from dnpmbl.rules import start_log
-from dnpmbl.tables import fig4_tables, with_provenance
+from dnpmbl.tables import fig4_tables, read_eigenstate_frames, with_provenance
 
 
 def main(smk):
     log = start_log(smk.log[0], "table_fig4")
-    frames = [read_table(path).to_pandas() for path in smk.input]
+    frames = read_eigenstate_frames(smk.input)
     table = fig4_tables(
         frames,
         example_n_spins=int(smk.params.example_n_spins),
@@ -21,7 +21,7 @@ def main(smk):
     )
     table = with_provenance(table, smk.params.provenance)
     log.info("%d files, %d rows", len(frames), len(table))
-    write_table(pa.Table.from_pandas(table, preserve_index=False), smk.output[0])
+    write_table(pa.Table.from_pandas(table, preserve_index=False), smk.output[0], metadata={"table": "fig4"})
 
 
 if __name__ == "__main__":
