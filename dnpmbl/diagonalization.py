@@ -5,7 +5,7 @@ nuclear states: dimension ``2 C(N, k)``. The basis index of (electron configurat
 nuclear state ``nu``) is ``2 * position(c) + nu`` with ``nu = 0`` for ``Iz = +1/2`` and
 ``nu = 1`` for ``Iz = -1/2``; configurations are bit masks (bit ``i`` set: spin ``i`` up)
 in increasing order. Each block of ``H - w_e Sz`` is diagonalized densely; ``w_e k'`` is
-added back only in the lab-frame energies (PHYSICS.md section 1). No matrix of the full
+added back only in the lab-frame energies (docs/physics.md section 1). No matrix of the full
 ``2^(N+1)`` space is formed.
 """
 

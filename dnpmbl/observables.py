@@ -6,7 +6,7 @@ import numpy as np
 
 
 def nuclear_polarization(p: np.ndarray, iz: np.ndarray) -> float:
-    """``P_n = 2 sum_m p_m <m|Iz|m>`` (Eq. 26 with the factor 2 of PHYSICS.md section 5).
+    """``P_n = 2 sum_m p_m <m|Iz|m>`` (Eq. 26 with the factor 2 of docs/physics.md section 5).
 
     In [-1, 1]; comparable with ``tanh(beta_s w_n / 2)`` (Eq. 1).
     """

@@ -1,4 +1,4 @@
-"""Physical parameters of the model (Table I, corrected in PHYSICS.md section 2).
+"""Physical parameters of the model (Table I, corrected in docs/physics.md section 2).
 
 Inside the package every frequency is an angular frequency in rad/s and every time is in
 seconds. The inverse temperature is stored as ``beta = hbar / (k_B T)`` in seconds, so that
@@ -100,7 +100,7 @@ class Parameters:
 
         ``omega_e_ghz``, ``delta_omega_e_mhz`` and ``omega_n_mhz`` are given at the
         reference field ``b_ref_tesla`` and scale linearly with ``b_tesla`` (the field scan
-        of Fig. 3 right); U, D, w_1, T1e, T2e and beta do not (PHYSICS.md section 2).
+        of Fig. 3 right); U, D, w_1, T1e, T2e and beta do not (docs/physics.md section 2).
         """
         for name, value in (("b_tesla", b_tesla), ("b_ref_tesla", b_ref_tesla)):
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
@@ -126,7 +126,7 @@ class Parameters:
         """Microwave frequency ``w_MW = w_e + offset * dw_e`` in rad/s.
 
         The offset is a fraction of dw_e, so it scales with B in the field scan. The paper's
-        Figs. 3 and 5 do not state w_MW; PHYSICS.md fixes the default offset to -1/2.
+        Figs. 3 and 5 do not state w_MW; docs/physics.md section 2 fixes the default offset to -1/2.
         """
         if not math.isfinite(offset):
             raise ValueError(f"microwave offset must be finite, got {offset!r}")

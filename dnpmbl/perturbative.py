@@ -175,7 +175,7 @@ def kappa_derivatives(x, beta_s: float, a: float, params: Parameters, x_mw: floa
 def kappa(omega, beta_s: float, h: float, params: Parameters, omega_mw: float) -> np.ndarray:
     """Rate of change of the polarization of a spin of Zeeman frequency ``omega``, Eq. (21).
 
-    With the typo of Eq. (21) fixed (PHYSICS.md section 6): the microwave term carries
+    With the typo of Eq. (21) fixed (docs/physics.md section 6): the microwave term carries
     ``w_1^2``, not ``omega^2``::
 
         kappa(w) = (P0(w) - P_e(w)) / (2 T1e) - T2e w_1^2 P_e(w) / (T2e^2 (w - w_MW)^2 + 1),

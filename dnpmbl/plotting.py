@@ -21,10 +21,12 @@ STYLE = {
     "axes.linewidth": 0.7,
     "lines.linewidth": 1.0,
     "lines.markersize": 4,
-    "savefig.dpi": 200,
     "figure.dpi": 100,
     "legend.frameon": False,
+    "mathtext.fontset": "dejavuserif",  # math in the serif of the text
 }
+#: Resolution of the PNGs (given to savefig: the style's context has closed by then).
+PNG_DPI = 300
 COLORS = ["tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown"]
 
 
@@ -146,7 +148,7 @@ def save(fig, pdf_path, png_path) -> None:
 
     for path, fmt in ((pdf_path, "pdf"), (png_path, "png")):
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=fmt)
+            fig.savefig(tmp, format=fmt, dpi=PNG_DPI if fmt == "png" else "figure")
     plt.close(fig)
 
 

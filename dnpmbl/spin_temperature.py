@@ -3,7 +3,7 @@
 
 The Ansatz is ``p_n ∝ exp(-beta_s (eps_n + h s_n))``. Writing ``eps_n = w_e s_n + e_n`` (``e``
 the reduced energy, eigenvalue of ``H - w_e Sz``) and ``a = beta_s (w_e + h)`` the weights are
-``exp(-beta_s e_n - a s_n)``, in which nothing large cancels (PHYSICS.md section 6).
+``exp(-beta_s e_n - a s_n)``, in which nothing large cancels (docs/physics.md section 6).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Stationary state of a block-tridiagonal master equation (Eq. 11 with dp/dt = 0).
 
-Linear level reduction (censoring; Gaver, Jacobs and Latouche 1984), PHYSICS.md section 4:
+Linear level reduction (censoring; Gaver, Jacobs and Latouche 1984), docs/physics.md section 4:
 
     C_L = Q_LL,   C_k = Q_kk + Q_k,k+1 (-C_k+1)^-1 Q_k+1,k,
     pi_0 C_0 = 0,  pi_k+1 = pi_k Q_k,k+1 (-C_k+1)^-1.

@@ -109,7 +109,7 @@ def test_matches_reference(spread, density, max_dim):
 
 @pytest.mark.parametrize("density", [1.0, 0.5], ids=["dense", "sparse"])
 def test_matches_reference_wide_rates(density):
-    """Rates log-uniform over 1e-6..1e6 (the spread PHYSICS.md section 3 describes): the
+    """Rates log-uniform over 1e-6..1e6 (the spread docs/physics.md section 3 describes): the
     solver should keep 1e-10 relative accuracy on every probability. It does not.
 
     Diagnosis (done outside the suite, on a re-implementation of the same level reduction

@@ -196,3 +196,14 @@ def test_gpu_backend_jobs_on_a_stand_in_for_cupy(smoke, tmp_path):
     eth = pq.read_table(tmp_path / targets[2]).column("energy_rad_s").to_numpy()
     ref = pq.read_table(smoke / targets[2]).column("energy_rad_s").to_numpy()
     np.testing.assert_allclose(eth, ref, rtol=0, atol=1e-9 * np.abs(ref).max())
+
+
+def test_figure_pngs_are_at_least_300_dpi(smoke):
+    """The PNGs are drawn at 300 dpi (widths 3.4 and 6.8 inches: >= 1020 and 2040 pixels)."""
+    import struct
+
+    for fig, inches in (("fig2", 3.4), ("fig3", 6.8), ("fig4", 6.8), ("fig5", 6.8)):
+        with open(smoke / "results" / "figures" / f"{fig}.png", "rb") as fh:
+            header = fh.read(24)
+        width = struct.unpack(">I", header[16:20])[0]
+        assert width >= 300 * inches - 2, (fig, width)
