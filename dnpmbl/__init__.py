@@ -1,39 +1,56 @@
 """dnpmbl: exact steady states of dynamic nuclear polarization with interacting electrons.
 
 Reproduces De Luca, Rodriguez Arias, Mueller, Rosso, PRB 94, 014203 (2016). Frequencies are
-angular (rad/s) and times are in seconds throughout; see :mod:`dnpmbl.params`.
+angular (rad/s) and times are in seconds throughout; see :mod:`dnpmbl.params` and
+``docs/physics.md``.
+
+The public names below load their modules on first use, so that ``import dnpmbl`` (and the
+workflow's config validation, which needs no linear algebra) loads neither numpy nor scipy;
+importing this package first still sets the BLAS settings before numpy loads.
 """
+
+from importlib import import_module
 
 from .runtime import quiet_blas_pools as _quiet_blas_pools
 
-# Before anything below loads numpy: see dnpmbl/runtime.py.
+# Before anything loads numpy: see dnpmbl/runtime.py.
 _quiet_blas_pools()
-
-from .diagonalization import Spectrum, diagonalize  # noqa: E402
-from .model import realization_couplings, standard_couplings, zeeman_shifts  # noqa: E402
-from .observables import gibbs_state, nuclear_polarization  # noqa: E402
-from .params import Parameters  # noqa: E402
-from .realization import RealizationResult, solve_realization, stationary_states  # noqa: E402
-from .stationary import StationaryStateError, stationary_state  # noqa: E402
-from .strengths import Strengths, transition_strengths  # noqa: E402
 
 __version__ = "0.2.0"
 
-__all__ = [
-    "Parameters",
-    "RealizationResult",
-    "Spectrum",
-    "StationaryStateError",
-    "Strengths",
-    "__version__",
-    "diagonalize",
-    "gibbs_state",
-    "nuclear_polarization",
-    "realization_couplings",
-    "solve_realization",
-    "standard_couplings",
-    "stationary_state",
-    "stationary_states",
-    "transition_strengths",
-    "zeeman_shifts",
-]
+_PUBLIC = {
+    "Parameters": "params",
+    "RealizationResult": "realization",
+    "Spectrum": "diagonalization",
+    "StationaryStateError": "stationary",
+    "Strengths": "strengths",
+    "diagonalize": "diagonalization",
+    "gibbs_state": "observables",
+    "nuclear_polarization": "observables",
+    "realization_couplings": "model",
+    "solve_realization": "realization",
+    "standard_couplings": "model",
+    "stationary_state": "stationary",
+    "stationary_states": "realization",
+    "transition_strengths": "strengths",
+    "zeeman_shifts": "model",
+}
+
+__all__ = sorted([*_PUBLIC, "__version__"])
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        value = getattr(import_module(f".{_PUBLIC[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    try:  # a submodule, as after ``import dnpmbl.<name>``
+        return import_module(f".{name}", __name__)
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{name}":
+            raise
+    raise AttributeError(f"module 'dnpmbl' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_PUBLIC))

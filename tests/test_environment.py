@@ -1,5 +1,10 @@
-"""The pip pins (requirements.txt) and the conda env files (envs/*.yaml) agree."""
+"""The environment: the pip pins (requirements.txt) and the conda env files (envs/*.yaml)
+agree, and what the package and the workflow load."""
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -35,3 +40,30 @@ def test_conda_envs_pin_the_pip_versions():
 def test_requirements_are_exact_pins():
     for name, version in pip_pins().items():
         assert version and all(part.isdigit() for part in version.split(".")), name
+
+
+def test_import_loads_no_pipeline_or_numerical_library():
+    """``import dnpmbl`` loads its public names on first use: neither the pipeline's
+    libraries (pandas, pyarrow, matplotlib, jsonschema) nor numpy and scipy."""
+    code = (
+        "import json, sys; import dnpmbl; "
+        "print(json.dumps(sorted(m for m in ('pandas', 'pyarrow', 'matplotlib', 'jsonschema', 'numpy', 'scipy') "
+        "if m in sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == []
+
+
+def test_workflow_plans_without_scipy(tmp_path):
+    """Loading the Snakefile (config validation, the DAG) needs snakemake, pyyaml,
+    jsonschema and numpy, not scipy: tests/no_scipy makes ``import scipy`` fail."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "tests" / "no_scipy"))
+    check = subprocess.run([sys.executable, "-c", "import scipy"], capture_output=True, text=True, env=env)
+    assert check.returncode != 0 and "hides it" in check.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(tmp_path), "-n",
+         "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml")],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "rule realization" in proc.stdout

@@ -33,11 +33,14 @@ def _child(code: str, env_extra: dict | None = None) -> dict:
 
 
 def test_import_sets_the_timeout_before_numpy_loads():
+    """``import dnpmbl`` sets the timeout and loads no numpy (its names load on first use),
+    so whatever loads numpy afterwards reads the setting."""
     code = (
         "import json, os, sys; import dnpmbl; "
-        "print(json.dumps({'timeout': os.environ.get('OPENBLAS_THREAD_TIMEOUT'), 'numpy': 'numpy' in sys.modules}))"
+        "state = {'timeout': os.environ.get('OPENBLAS_THREAD_TIMEOUT'), 'numpy': 'numpy' in sys.modules}; "
+        "dnpmbl.diagonalize; state['numpy_after_use'] = 'numpy' in sys.modules; print(json.dumps(state))"
     )
-    assert _child(code) == {"timeout": "4", "numpy": True}
+    assert _child(code) == {"timeout": "4", "numpy": False, "numpy_after_use": True}
 
 
 def test_retain_freed_memory_applies_on_glibc_and_changes_no_number():
