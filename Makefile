@@ -7,7 +7,7 @@ CORES ?= 2
 CONFIG ?= config/config.yaml
 BACKEND ?= cpu
 
-.PHONY: env run test bench
+.PHONY: env run test bench report check-cores
 
 env: $(VENV)/.installed
 
@@ -18,8 +18,18 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-run: env
+check-cores:
+	@case "$(CORES)" in ''|*[!0-9]*|0) echo "error: CORES must be a positive integer, got '$(CORES)'"; exit 2;; esac
+
+# Prints the job count and an estimate of the time first (the paper config takes hours).
+run: check-cores env
+	@$(PY) workflow/scripts/plan.py $(CONFIG) $(CORES) \
+		"$$($(VENV)/bin/snakemake -n --quiet rules --cores $(CORES) --configfile $(CONFIG) 2>/dev/null | awk '$$1 == "total" {print $$2; exit}')"
 	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/snakemake --cores $(CORES) --configfile $(CONFIG) --rerun-incomplete --show-failed-logs
+
+# The HTML report of the run made with the same CONFIG.
+report: env
+	$(VENV)/bin/snakemake --configfile $(CONFIG) --report results/report.html
 
 test: env
 	$(PY) -m pytest -q

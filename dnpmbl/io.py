@@ -243,16 +243,6 @@ def read_table(path, schema: pa.Schema | None = None, *, columns=None) -> pa.Tab
     return table
 
 
-def table_metadata(path) -> dict:
-    """The ``dnpmbl`` JSON metadata of a Parquet file ({} if none)."""
-    try:
-        meta = pq.read_schema(path).metadata or {}
-    except Exception as exc:
-        raise DataFileError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
-    raw = meta.get(b"dnpmbl")
-    return json.loads(raw) if raw else {}
-
-
 def realization_table(result, *, b_tesla, u_mhz, seed, realization, offsets) -> pa.Table:
     """Per-frequency table of one solved realization (:data:`REALIZATION_SCHEMA`)."""
     n_freq = result.omega_mw.size
@@ -339,8 +329,6 @@ def load_operators(path, *, backend=None):
                     flip.append(data[f"flip_{k}"])
                     sx.append(data[f"sx_{k}"])
             extra = {key[6:]: data[key] for key in data.files if key.startswith("extra_")}
-    except DataFileError:
-        raise
     except Exception as exc:
         raise DataFileError(f"{path}: not a readable operator file ({type(exc).__name__}: {exc})") from None
     strengths = Strengths(tuple(flip), tuple(sx), tuple(dephase)).to_backend(backend)
@@ -369,12 +357,6 @@ class PointData:
         self.magnetization = magnetization
         self.populations = populations
         self.p_n = p_n
-
-    def offset_index(self, offset: float) -> int:
-        hits = np.nonzero(np.isclose(self.offsets, offset, rtol=0, atol=1e-9))[0]
-        if hits.size == 0:
-            raise KeyError(f"offset {offset} not among the solved offsets {self.offsets.tolist()}")
-        return int(hits[0])
 
 
 #: Where the workflow keeps a realization: .../N{n}/B{b}/U{u}/r{rrrr}.parquet

@@ -219,3 +219,34 @@ def realization_points(config: dict) -> dict:
 def fig4_realizations(config: dict, n_spins: int) -> int:
     fig4 = config["fig4"]
     return int(fig4["realizations"].get(str(n_spins), fig4["default_realizations"]))
+
+
+#: Per-job seconds measured on a 2-core machine (two single-threaded jobs at a time) in the
+#: quick config: a realization at N = 12 with one microwave frequency, each further one, and
+#: the Fig. 4 eigenstates per N. Other N scale with sum_k d_k^3.
+_REALIZATION_S_N12 = 13.0
+_FURTHER_FREQUENCY_S_N12 = 2.1
+_EIGENSTATES_S = {8: 0.64, 10: 0.64, 12: 0.8, 14: 7.4, 16: 600.0}
+
+
+def _cube_sum(n: int) -> float:
+    return float(sum((2 * math.comb(n, k)) ** 3 for k in range(n + 1)))
+
+
+def estimate_core_seconds(config: dict) -> dict:
+    """Rough core-seconds of a validated config, from the per-job times measured on 2
+    cores: ``{"realizations": ..., "eigenstates": ..., "analyses": ..., "total": ...}``."""
+    scale = _cube_sum(config["n_spins"]) / _cube_sum(12)
+    realizations = 0.0
+    for offsets in realization_points(config).values():
+        per = _REALIZATION_S_N12 + _FURTHER_FREQUENCY_S_N12 * (len(offsets) - 1)
+        realizations += config["realizations"] * per * scale
+    eigenstates = 0.0
+    fig4 = config["fig4"]
+    for n in fig4["n_spins"]:
+        per = _EIGENSTATES_S.get(n, _EIGENSTATES_S[16] * (math.comb(n, n // 2) / 12870) ** 3)
+        eigenstates += fig4_realizations(config, n) * len(fig4["u_mhz"]) * per
+    # Analyses: ~2,000 core-seconds for the paper config (21 points x 100 realizations).
+    analyses = 2000.0 * len(realization_points(config)) / 21 * config["realizations"] / 100
+    total = realizations + eigenstates + analyses
+    return {"realizations": realizations, "eigenstates": eigenstates, "analyses": analyses, "total": total}

@@ -1,5 +1,7 @@
 """Fitting method (Eq. 18), KL divergence (Eq. 27), fluctuations and bootstrap (Fig. 5)."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -8,9 +10,10 @@ from dnpmbl.spin_temperature import (
     FitError,
     ansatz_log_weights,
     bootstrap,
+    bootstrap_fm_polarization,
     fit_spin_temperature,
     kl_divergence,
-    summarize_point,
+    sample_std,
 )
 
 PARAMS12 = dnpmbl.Parameters.from_units(12)
@@ -110,6 +113,24 @@ def test_bootstrap_is_deterministic_and_sensible():
     # standard error of the mean: 2 / sqrt(400) = 0.1
     assert 0.08 < b1.std_error < 0.12
     assert b1.low < b1.estimate < b1.high
+
+
+def summarize_point(e, s, p, p_n, omega_e, omega_n, *, n_resamples=200, seed=0):
+    """Fit, KL divergences, fluctuations and bootstrap errors of one point, as the
+    workflow's analysis rules compute them (arrays stacked over realizations)."""
+    e, s, p, p_n = (np.asarray(x, dtype=float) for x in (e, s, p, p_n))
+    fit = fit_spin_temperature(e, s, p, omega_e)
+    kl = kl_divergence(p, e, s, fit)
+    n = p_n.size
+    return SimpleNamespace(
+        fit=fit,
+        p_n_mean=float(p_n.mean()),
+        p_n_std=sample_std(p_n),
+        p_n_fm=fit.nuclear_polarization(omega_n),
+        kl_mean=float(kl.mean()),
+        p_n_mean_error=bootstrap(lambda idx: p_n[idx].mean(), n, n_resamples=n_resamples, seed=seed),
+        p_n_fm_error=bootstrap_fm_polarization(e, s, p, omega_e, omega_n, fit, n_resamples=n_resamples, seed=seed),
+    )
 
 
 def _point(params, offset, n_real, seed=2016):

@@ -115,6 +115,9 @@ def test_report_builds(smoke):
     snakemake(smoke, "--configfile", str(ROOT / "config" / "smoke.yaml"), "--report", "results/report.html")
     html = (smoke / "results" / "report.html").read_text(errors="ignore")
     assert "fig3" in html
+    # Captions render without docutils errors (|delta M| used to read as a substitution).
+    assert "System Message" not in html and "Undefined substitution" not in html
+    assert "fig4.png" in html and "fig5.csv" in html
 
 
 def test_rerun_does_nothing(smoke):

@@ -4,7 +4,6 @@ from pathlib import Path
 
 from dnpmbl.workflow_config import (
     ConfigError,
-    fig2_offsets,
     fig4_realizations,
     fmt,
     realization_points,

@@ -108,8 +108,16 @@ rule plot_figure:
             caption="../report/figure.rst",
             category="Figures",
         ),
-        png="results/figures/{fig}.png",
-        csv="results/figures/{fig}.csv",
+        png=report(
+            "results/figures/{fig}.png",
+            caption="../report/figure.rst",
+            category="Figures (PNG)",
+        ),
+        csv=report(
+            "results/figures/{fig}.csv",
+            caption="../report/figure.rst",
+            category="Tables behind the figures",
+        ),
     log:
         "logs/plot/{fig}.log",
     conda:
