@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
 STYLE = {
     "font.family": "serif",
@@ -47,19 +48,26 @@ def _note(ax, frame: pd.DataFrame):
 def figure2(table: pd.DataFrame):
     """DNP profile: P_n against (w_MW - w_e)/2pi for each U; symbols exact, dashed FM, dotted PE."""
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(3.4, 2.6), constrained_layout=True)
+        fig, ax = plt.subplots(figsize=(3.4, 3.1), constrained_layout=True)
+        handles = []
         for color, (u, rows) in zip(COLORS, table.groupby("u_mhz")):
             rows = rows.sort_values("detuning_mhz")
             x = rows["detuning_mhz"]
-            ax.errorbar(x, rows["p_n_mean"], yerr=rows["p_n_mean_se"], fmt="o", ms=2.5, color=color, elinewidth=0.6,
-                        label=f"U = {u:g} MHz, exact")
-            ax.plot(x, rows["p_n_fm"], "--", color=color, label="Eq. (1), $\\beta_{FM}$")
+            ax.errorbar(x, rows["p_n_mean"], yerr=rows["p_n_mean_se"], fmt="o", ms=2.5, color=color, elinewidth=0.6)
+            ax.plot(x, rows["p_n_fm"], "--", color=color)
             if "p_n_pe2_finite" in rows:
-                ax.plot(x, rows["p_n_pe2_finite"], ":", color=color, lw=0.9, label="Eq. (1), $\\beta_{PE}$ ($U^2$)")
+                ax.plot(x, rows["p_n_pe2_finite"], ":", color=color, lw=0.9)
+            handles.append(Line2D([], [], color=color, lw=2, label=f"U = {u:g} MHz"))
+        # One legend for the colours (U) and one for the line styles, below the axes.
+        handles += [
+            Line2D([], [], color="0.2", marker="o", ms=2.5, ls="none", label="exact mean ± s.e."),
+            Line2D([], [], color="0.2", ls="--", label=r"Eq. (1), $\beta_{FM}$"),
+            Line2D([], [], color="0.2", ls=":", label=r"Eq. (1), $\beta_{PE}$ ($U^2$)"),
+        ]
         ax.axhline(0, color="0.6", lw=0.5)
         ax.set_xlabel(r"$(\omega_{MW} - \omega_e)/2\pi$ (MHz)")
         ax.set_ylabel(r"$P_n$")
-        ax.legend(loc="best", ncol=1)
+        fig.legend(handles=handles, loc="outside lower center", ncol=2)
         _note(ax, table)
         return fig
 
@@ -68,14 +76,17 @@ def figure3(table: pd.DataFrame):
     """P_n against U (left) and B (right): exact mean (red disks, bootstrap errors), FM (blue
     triangles), PE (black dashed)."""
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(6.8, 2.7), sharey=True, constrained_layout=True)
+        fig, axes = plt.subplots(1, 2, figsize=(6.8, 3.0), sharey=True, constrained_layout=True)
         for ax, (panel, xcol, xlabel) in zip(axes, (("U", "u_mhz", r"$U/2\pi$ (MHz)"), ("B", "b_tesla", r"$B$ (T)"))):
             rows = table[table["panel"] == panel].sort_values(xcol)
             if rows.empty:
                 continue
             x = rows[xcol]
+            if "p_n_std" in rows:
+                ax.fill_between(x, rows["p_n_mean"] - rows["p_n_std"], rows["p_n_mean"] + rows["p_n_std"],
+                                color="tab:red", alpha=0.15, lw=0, label="exact: ± std over realizations")
             ax.errorbar(x, rows["p_n_mean"], yerr=rows["p_n_mean_se"], fmt="o", color="tab:red", ms=4, elinewidth=0.7,
-                        capsize=1.5, label="exact, Eq. (26)")
+                        capsize=1.5, label="exact, Eq. (26): mean ± s.e.")
             ax.errorbar(x, rows["p_n_fm"], yerr=rows.get("p_n_fm_se"), fmt="^", color="tab:blue", ms=4, mfc="none",
                         elinewidth=0.7, label=r"Eq. (1), $\beta_{FM}$")
             order = int(rows["pe_order"].iloc[0]) if "pe_order" in rows else 2
@@ -84,7 +95,7 @@ def figure3(table: pd.DataFrame):
             fixed = f"B = {rows['b_tesla'].iloc[0]:g} T" if panel == "U" else f"U = {rows['u_mhz'].iloc[0]:g} MHz"
             ax.set_title(fixed, fontsize=8)
         axes[0].set_ylabel(r"$P_n$")
-        axes[0].legend(loc="best")
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4)
         fig.suptitle(_summary(table), fontsize=6.5, color="0.35", x=0.99, ha="right")
         return fig
 
@@ -92,7 +103,7 @@ def figure3(table: pd.DataFrame):
 def figure4(table: pd.DataFrame):
     """(a) <n|Sz_1|n> against eigenstate index for each U; (b) delta M against N (log scale)."""
     with plt.rc_context(STYLE):
-        fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(6.8, 2.7), constrained_layout=True)
+        fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(6.8, 3.0), constrained_layout=True)
         a = table[table["panel"] == "a"]
         for color, (u, rows) in zip(COLORS, a.groupby("u_mhz")):
             ax_a.plot(rows["eigenstate"], rows["sz_spin"], ".", ms=1.2, color=color, label=f"U = {u:g} MHz")
@@ -101,7 +112,7 @@ def figure4(table: pd.DataFrame):
         ax_a.set_xlabel("eigenstate $n$ (increasing energy)")
         ax_a.set_ylabel(r"$\langle n | S^z_1 | n \rangle$")
         ax_a.set_ylim(-0.55, 0.55)
-        ax_a.legend(loc="lower right", markerscale=5)
+
         b = table[table["panel"] == "b"]
         for color, (u, rows) in zip(COLORS, b.groupby("u_mhz")):
             rows = rows.sort_values("n_spins")
@@ -110,7 +121,9 @@ def figure4(table: pd.DataFrame):
         ax_b.set_yscale("log")
         ax_b.set_xlabel("$N$")
         ax_b.set_ylabel(r"$\overline{|\delta M_n^1|}$")
-        ax_b.legend(loc="best")
+        # The colours mean the same U in both panels: one legend, below them.
+        fig.legend(*ax_b.get_legend_handles_labels(), loc="outside lower center", ncol=len(b["u_mhz"].unique()) or 1)
+        _panel_tags(ax_a, ax_b)
         return fig
 
 
@@ -128,10 +141,15 @@ def figure5(table: pd.DataFrame):
                       elinewidth=0.7, capsize=1.5)
         ax_b.set_xlabel(r"$U/2\pi$ (MHz)")
         ax_b.set_ylabel(r"std$(P_n)$ over realizations")
-        for ax, tag in ((ax_a, "(a)"), (ax_b, "(b)")):
-            ax.text(0.03, 0.93, tag, transform=ax.transAxes)
+        _panel_tags(ax_a, ax_b)
         _note(ax_b, table)
         return fig
+
+
+def _panel_tags(*axes) -> None:
+    """(a), (b), ... above the top-left corner of each panel, clear of the data."""
+    for ax, tag in zip(axes, "abcdef"):
+        ax.set_title(f"({tag})", loc="left", fontsize=9)
 
 
 FIGURES = {"fig2": figure2, "fig3": figure3, "fig4": figure4, "fig5": figure5}
