@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from dnpmbl.io import tables_equal
+from dnpmbl.pipeline.io import tables_equal
 
 
 def tables(root):

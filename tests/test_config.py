@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dnpmbl.workflow_config import ConfigError, realization_points, validate_config
+from dnpmbl.pipeline.config import ConfigError, realization_points, validate_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"

@@ -19,10 +19,10 @@ import pytest
 import dnpmbl
 from conftest import ROOT, SMOKE, run_snakemake
 from dnpmbl.diagonalization import diagonalize
-from dnpmbl.io import DataFileError, load_point, read_point_table
+from dnpmbl.pipeline.io import DataFileError, load_point, read_point_table
 from dnpmbl.model import HYPERFINE_MIN_RATIO, hyperfine_scale
-from dnpmbl.tables import read_frames
-from dnpmbl.workflow_config import ConfigError, validate_config
+from dnpmbl.pipeline.tables import read_frames
+from dnpmbl.pipeline.config import ConfigError, validate_config
 
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -129,7 +129,7 @@ def test_point_table_of_the_wrong_kind_is_refused(smoke, tmp_path):
 
 
 def test_figure_table_of_another_figure_is_refused(smoke, tmp_path):
-    from dnpmbl.io import read_figure_table
+    from dnpmbl.pipeline.io import read_figure_table
 
     tables = smoke / "results" / "tables"
     assert read_figure_table(tables / "fig3.parquet", "fig3").num_rows > 0
@@ -167,7 +167,7 @@ def test_fig4_example_realization_out_of_range_is_refused():
 def test_fig4_table_without_the_example_realization_fails():
     import pandas as pd
 
-    from dnpmbl.tables import fig4_tables
+    from dnpmbl.pipeline.tables import fig4_tables
 
     frame = pd.DataFrame(
         {"n_spins": 4, "u_mhz": 2.0, "realization": 1, "energy_rad_s": [0.0, 1.0, 3.0]}
@@ -184,7 +184,7 @@ def test_results_go_stale_when_the_physics_changes(smoke, tmp_path):
     """Editing a computing module reruns the computing rules (its source digest is their
     parameter), editing a plotting module does not; each realization file records the
     version, source digest and commit that computed it."""
-    from dnpmbl.workflow_config import source_digest
+    from dnpmbl.pipeline.config import source_digest
 
     meta = json.loads(pq.read_schema(next(smoke.rglob("r0000.parquet"))).metadata[b"dnpmbl"])
     assert meta["source_sha256"] == source_digest() and meta["dnpmbl_version"] == dnpmbl.__version__
@@ -206,7 +206,7 @@ def test_results_go_stale_when_the_physics_changes(smoke, tmp_path):
 
     assert snakemake("--cores", "1").returncode == 0
     assert "Nothing to be done" in (lambda p: p.stdout + p.stderr)(snakemake("-n", "--cores", "1"))
-    plotting = checkout / "dnpmbl" / "plotting.py"
+    plotting = checkout / "dnpmbl" / "pipeline" / "plotting.py"
     plotting.write_text(plotting.read_text() + "\n# a figure edit\n")
     assert "Nothing to be done" in (lambda p: p.stdout + p.stderr)(snakemake("-n", "--cores", "1"))
     stationary = checkout / "dnpmbl" / "stationary.py"
@@ -244,7 +244,7 @@ def test_exponent_formatted_values_make_plain_paths(tmp_path):
     (MissingInputException); paths are now plain decimals."""
     import yaml
 
-    from dnpmbl.workflow_config import fmt, realization_points
+    from dnpmbl.pipeline.config import fmt, realization_points
 
     config = validate_config({"fig3": {"u_mhz": [1e-05, 15]}}, SCHEMA)
     assert ("3.35", "0.00001") in realization_points(config)

@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import dnpmbl
-from dnpmbl.io import params_from_row
+from dnpmbl.pipeline.io import params_from_row
 
 from conftest import ROOT, run_snakemake
 

@@ -2,7 +2,7 @@
 import math
 from pathlib import Path
 
-from dnpmbl.workflow_config import (
+from dnpmbl.pipeline.config import (
     ConfigError,
     fig4_realizations,
     fmt,

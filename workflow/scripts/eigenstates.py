@@ -8,9 +8,9 @@ import pyarrow as pa  # noqa: E402
 
 from dnpmbl.backend import get_backend  # noqa: E402
 from dnpmbl.eth import eigenstate_diagnostics  # noqa: E402
-from dnpmbl.io import write_table  # noqa: E402
+from dnpmbl.pipeline.io import write_table  # noqa: E402
 from dnpmbl.model import realization_couplings  # noqa: E402
-from dnpmbl.rules import Stopwatch, code_provenance, parameters_from_config, start_log  # noqa: E402
+from dnpmbl.pipeline.jobs import Stopwatch, code_provenance, parameters_from_config, start_log  # noqa: E402
 
 
 def main(smk):

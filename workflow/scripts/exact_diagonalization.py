@@ -7,9 +7,9 @@ _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 from dnpmbl.backend import get_backend  # noqa: E402
 from dnpmbl.diagonalization import diagonalize  # noqa: E402
-from dnpmbl.io import save_operators  # noqa: E402
+from dnpmbl.pipeline.io import save_operators  # noqa: E402
 from dnpmbl.model import realization_couplings  # noqa: E402
-from dnpmbl.rules import Stopwatch, parameters_from_config, start_log  # noqa: E402
+from dnpmbl.pipeline.jobs import Stopwatch, parameters_from_config, start_log  # noqa: E402
 from dnpmbl.strengths import transition_strengths  # noqa: E402
 
 

@@ -7,8 +7,8 @@ _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 import numpy as np  # noqa: E402
 
-from dnpmbl.io import load_point, write_point_table  # noqa: E402
-from dnpmbl.rules import point_columns, start_log  # noqa: E402
+from dnpmbl.pipeline.io import load_point, write_point_table  # noqa: E402
+from dnpmbl.pipeline.jobs import point_columns, start_log  # noqa: E402
 from dnpmbl.spin_temperature import bootstrap_fm_polarization, fit_spin_temperature  # noqa: E402
 
 

@@ -5,8 +5,8 @@ import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
 
 import numpy as np
 
-from dnpmbl.io import load_point, write_point_table
-from dnpmbl.rules import point_columns, start_log
+from dnpmbl.pipeline.io import load_point, write_point_table
+from dnpmbl.pipeline.jobs import point_columns, start_log
 from dnpmbl.spin_temperature import bootstrap, sample_std
 
 

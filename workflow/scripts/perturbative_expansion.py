@@ -6,9 +6,9 @@ import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
 import math
 
 
-from dnpmbl.io import write_point_table
+from dnpmbl.pipeline.io import write_point_table
 from dnpmbl.perturbative import spin_temperature_pe
-from dnpmbl.rules import parameters_from_config, point_columns, start_log
+from dnpmbl.pipeline.jobs import parameters_from_config, point_columns, start_log
 
 
 def main(smk):

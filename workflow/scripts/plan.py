@@ -11,7 +11,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from dnpmbl.workflow_config import ConfigError, estimate_core_seconds, validate_config  # noqa: E402
+from dnpmbl.pipeline.config import ConfigError, estimate_core_seconds, validate_config  # noqa: E402
 
 
 def main(argv) -> int:

@@ -2,9 +2,9 @@
 
 import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
 
-from dnpmbl.io import atomic_path, read_figure_table
-from dnpmbl.plotting import draw, save
-from dnpmbl.rules import start_log
+from dnpmbl.pipeline.io import atomic_path, read_figure_table
+from dnpmbl.pipeline.plotting import draw, save
+from dnpmbl.pipeline.jobs import start_log
 
 
 def main(smk):

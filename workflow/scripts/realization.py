@@ -10,7 +10,7 @@ from dnpmbl.backend import get_backend  # noqa: E402
 from dnpmbl.diagonalization import diagonalize  # noqa: E402
 from dnpmbl.model import realization_couplings  # noqa: E402
 from dnpmbl.realization import solve_from_operators  # noqa: E402
-from dnpmbl.rules import Stopwatch, frequency_progress, parameters_from_config, start_log, write_realization  # noqa: E402
+from dnpmbl.pipeline.jobs import Stopwatch, frequency_progress, parameters_from_config, start_log, write_realization  # noqa: E402
 from dnpmbl.strengths import transition_strengths  # noqa: E402
 
 

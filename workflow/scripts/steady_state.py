@@ -6,9 +6,9 @@ import _setup
 _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 from dnpmbl.backend import get_backend  # noqa: E402
-from dnpmbl.io import load_operators  # noqa: E402
+from dnpmbl.pipeline.io import load_operators  # noqa: E402
 from dnpmbl.realization import solve_from_operators  # noqa: E402
-from dnpmbl.rules import Stopwatch, frequency_progress, start_log, write_realization  # noqa: E402
+from dnpmbl.pipeline.jobs import Stopwatch, frequency_progress, start_log, write_realization  # noqa: E402
 
 
 def main(smk):

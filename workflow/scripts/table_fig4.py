@@ -5,9 +5,9 @@ import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
 
 import pyarrow as pa
 
-from dnpmbl.io import write_table
-from dnpmbl.rules import start_log
-from dnpmbl.tables import fig4_tables, read_eigenstate_frames, with_provenance
+from dnpmbl.pipeline.io import write_table
+from dnpmbl.pipeline.jobs import start_log
+from dnpmbl.pipeline.tables import fig4_tables, read_eigenstate_frames, with_provenance
 
 
 def main(smk):

@@ -20,11 +20,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import __version__
-from .backend import to_host
-from .diagonalization import Spectrum
-from .params import Parameters
-from .strengths import Strengths
+from .. import __version__
+from ..backend import to_host
+from ..diagonalization import Spectrum
+from ..params import Parameters
+from ..strengths import Strengths
 
 
 class DataFileError(RuntimeError):
@@ -309,8 +309,8 @@ def load_operators(path, *, backend=None):
     The returned spectrum has no eigenvectors (only energies and <Iz>), which is all the
     rates and observables need. Its strengths are arrays of ``backend`` (default: the CPU).
     """
-    from .backend import get_backend
-    from .diagonalization import Sector
+    from ..backend import get_backend
+    from ..diagonalization import Sector
 
     backend = get_backend(backend)
     path = Path(path)

@@ -1,4 +1,4 @@
-"""Small helpers shared by the workflow's rule scripts (logging, parameters, provenance).
+"""Helpers shared by the workflow's rule scripts (logging, parameters, provenance).
 
 Rule scripts set ``OPENBLAS_NUM_THREADS`` (and friends) from ``snakemake.threads`` before
 anything imports numpy, then call :func:`start_log`.
@@ -10,7 +10,7 @@ import logging
 import sys
 import time
 
-from .params import Parameters
+from ..params import Parameters
 
 
 def start_log(log_path: str, name: str) -> logging.Logger:
@@ -89,9 +89,9 @@ def code_provenance(source_sha256: str) -> dict:
     import os
     import subprocess
 
-    from . import __version__
+    from .. import __version__
 
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     try:
         commit = subprocess.run(
             ["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=30

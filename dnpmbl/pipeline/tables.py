@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .eth import EigenstateDiagnostics
+from ..eth import EigenstateDiagnostics
 from .io import EIGENSTATE_SCHEMA, DataFileError, read_point_table, read_table
 
 POINT_KEYS = ["n_spins", "b_tesla", "u_mhz", "offset"]

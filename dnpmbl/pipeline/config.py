@@ -13,8 +13,8 @@ import jsonschema
 import numpy as np
 import yaml
 
-from .model import HYPERFINE_MIN_RATIO
-from .params import MAX_SPINS_STATIONARY
+from ..model import HYPERFINE_MIN_RATIO
+from ..params import MAX_SPINS_STATIONARY
 
 
 class ConfigError(ValueError):
@@ -169,24 +169,29 @@ def check_hyperfine(config: dict) -> None:
         )
 
 
-#: Modules that only draw figures, assemble figure tables or serve the command line: editing
-#: them leaves every computed result valid (the figure rules rerun on each commit anyway).
-NOT_PHYSICS = ("__main__.py", "cli.py", "plotting.py", "tables.py", "workflow_config.py")
+#: Modules whose source decides the numbers the workflow computes: the physics package
+#: (all of it but the command line) and the pipeline modules that write results.
+COMPUTING_MODULES = ("*.py", "pipeline/io.py", "pipeline/jobs.py")
+#: Left out of the digest: editing them leaves every computed result valid (the figure
+#: rules rerun on each commit anyway).
+NOT_COMPUTING = ("__main__.py", "cli.py")
 
 
 def source_digest(package_dir=None) -> str:
-    """SHA-256 over the source of the modules that compute results (every ``dnpmbl/*.py``
-    except :data:`NOT_PHYSICS`), in name order. The computing rules take it as a parameter,
-    so that Snakemake reruns them when the code that made their results changes."""
+    """SHA-256 over the source of the modules that compute results
+    (:data:`COMPUTING_MODULES` less :data:`NOT_COMPUTING`), in path order. The computing
+    rules take it as a parameter, so that Snakemake reruns them when that code changes."""
     import hashlib
     from pathlib import Path
 
-    package_dir = Path(package_dir or Path(__file__).parent)
+    package_dir = Path(package_dir or Path(__file__).parents[1])
+    paths = sorted({p for pattern in COMPUTING_MODULES for p in package_dir.glob(pattern)})
     digest = hashlib.sha256()
-    for path in sorted(package_dir.glob("*.py")):
-        if path.name in NOT_PHYSICS:
+    for path in paths:
+        if path.name in NOT_COMPUTING:
             continue
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        name = path.relative_to(package_dir).as_posix()
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
