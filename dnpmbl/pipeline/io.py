@@ -24,6 +24,7 @@ from .. import __version__
 from ..backend import to_host
 from ..diagonalization import Spectrum
 from ..params import Parameters
+from ..spin_temperature import SpinTemperature
 from ..strengths import Strengths
 
 
@@ -191,6 +192,21 @@ def read_point_table(path, kind: str) -> pa.Table:
     if written != kind:
         raise DataFileError(f"{path}: a {written or 'untagged'} table where a {kind} table is expected")
     return table
+
+
+def read_fits(path) -> list[tuple[float, SpinTemperature]]:
+    """The fitted spin temperatures of one point (``fit.parquet``), as written by the
+    fitting rule: ``(offset, SpinTemperature)`` per row, in the file's order."""
+    rows = read_point_table(path, "fit").to_pylist()
+    return [
+        (
+            row["offset"],
+            SpinTemperature(
+                row["beta_fm_s"], row["a_fm"], row["h_fm_rad_s"], row["converged"], row["iterations"], row["moment_mismatch"]
+            ),
+        )
+        for row in rows
+    ]
 
 
 def read_figure_table(path, fig: str) -> pa.Table:

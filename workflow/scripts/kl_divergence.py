@@ -7,25 +7,24 @@ _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 import numpy as np  # noqa: E402
 
-from dnpmbl.pipeline.io import load_point, read_point_table, write_point_table  # noqa: E402
+from dnpmbl.pipeline.io import load_point, read_fits, write_point_table  # noqa: E402
 from dnpmbl.pipeline.jobs import point_columns, start_log  # noqa: E402
-from dnpmbl.spin_temperature import SpinTemperature, bootstrap_mean_kl, kl_divergence  # noqa: E402
+from dnpmbl.spin_temperature import bootstrap_mean_kl, kl_divergence  # noqa: E402
 
 
 def main(smk):
     log = start_log(smk.log[0], "kl_divergence")
     w = smk.wildcards
     data = load_point(smk.input.tables, smk.input.states, seed=smk.params.seed)
-    fits = read_point_table(smk.input.fit, "fit").to_pylist()
+    fits = read_fits(smk.input.fit)
     p = data.params
     n_real = data.realizations.size
     error_offsets = [float(o) for o in smk.params.error_offsets]
     rows = []
     for f, offset in enumerate(data.offsets):
-        fit_row = fits[f]
-        if not np.isclose(fit_row["offset"], offset, atol=1e-9):
-            raise RuntimeError(f"{smk.input.fit}: row {f} is offset {fit_row['offset']}, expected {offset}")
-        fit = SpinTemperature(fit_row["beta_fm_s"], fit_row["a_fm"], fit_row["h_fm_rad_s"], True, 0, 0.0)
+        fit_offset, fit = fits[f]
+        if fit_offset != offset:
+            raise RuntimeError(f"{smk.input.fit}: row {f} is offset {fit_offset}, expected {offset}")
         pops = data.populations[:, f, :]
         kl = kl_divergence(pops, data.reduced_energy, data.magnetization, fit)
         se = lo = hi = np.nan
