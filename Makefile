@@ -7,16 +7,23 @@ CORES ?= 2
 CONFIG ?= config/config.yaml
 BACKEND ?= cpu
 
-.PHONY: env run test bench report check-cores
+.PHONY: env run test bench report check-cores lock
 
 env: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.lock pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Rebuild requirements.lock from requirements.txt in a fresh environment.
+lock:
+	rm -rf .lock-venv && python3 -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -r requirements.txt
+	{ sed -n '1,3p' requirements.lock; .lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .lock-venv
 
 check-cores:
 	@case "$(CORES)" in ''|*[!0-9]*|0) echo "error: CORES must be a positive integer, got '$(CORES)'"; exit 2;; esac

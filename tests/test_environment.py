@@ -67,3 +67,33 @@ def test_workflow_plans_without_scipy(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "rule realization" in proc.stdout
+
+
+def test_lock_holds_every_pin_and_all_it_pulls_in():
+    """requirements.lock (what make env installs, without resolving) has each pin of
+    requirements.txt at the same version, and every requirement of every locked package."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    from packaging.requirements import Requirement
+
+    lock = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            lock[name.lower().replace("_", "-")] = version
+    for name, version in pip_pins().items():
+        assert lock.get(name.replace("_", "-")) == version, name
+    missing = []
+    for name in lock:
+        try:
+            needs = requires(name) or []
+        except PackageNotFoundError:
+            continue
+        for text in needs:
+            req = Requirement(text)
+            if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+                continue
+            if req.name.lower().replace("_", "-") not in lock:
+                missing.append(f"{name} needs {req.name}")
+    assert not missing, missing
