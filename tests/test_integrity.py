@@ -146,7 +146,7 @@ def test_wrong_kind_of_table_stops_the_figure_rule(smoke, tmp_path):
     point = work / "results" / "points" / "N6" / "B3.35" / "U15"
     shutil.copy(point / "kl.parquet", point / "fluctuations.parquet")
     proc = run_snakemake(
-        work, "results/tables/fig3.parquet", "--cores", "1", "--configfile", str(SMOKE), "--forcerun", "table_fig3",
+        work, "results/tables/fig3.parquet", "--cores", "1", "--configfile", str(SMOKE), "--forcerun", "table_figure",
         check=False,
     )  # fmt: skip
     assert proc.returncode != 0

@@ -114,3 +114,66 @@ def fig4_tables(frames: list[pd.DataFrame], *, example_n_spins: int, example_rea
             }
         )
     return pd.concat(rows_a + [pd.DataFrame(rows_b)], ignore_index=True)
+
+
+# --- the table behind each figure: one function per figure, one dispatch table ------------
+
+
+def fig2_table(inputs, settings: dict) -> pd.DataFrame:
+    """DNP profile: exact, FM and PE P_n against w_MW - w_e, per U (inputs: fit,
+    fluctuations, pe of the Fig. 2 points)."""
+    return join_points(
+        fit=read_frames(inputs["fit"], "fit"),
+        fluctuations=read_frames(inputs["fluctuations"], "fluctuations"),
+        pe=read_frames(inputs["pe"], "pe"),
+    )
+
+
+def fig3_table(inputs, settings: dict) -> pd.DataFrame:
+    """P_n against U (panel "U") and against B (panel "B") at the config's microwave offset:
+    exact mean, FM and PE values (inputs: left_ and right_ fit, fluctuations, pe)."""
+    panels = []
+    for panel, side in (("U", "left"), ("B", "right")):
+        joined = join_points(
+            fit=read_frames(inputs[f"{side}_fit"], "fit"),
+            fluctuations=read_frames(inputs[f"{side}_fluctuations"], "fluctuations"),
+            pe=read_frames(inputs[f"{side}_pe"], "pe"),
+        )
+        rows = at_offset(joined, float(settings["offset"]))
+        rows.insert(0, "panel", panel)
+        panels.append(rows)
+    table = pd.concat(panels, ignore_index=True)
+    order = int(settings["pe_order"])
+    table["p_n_pe"] = table[f"p_n_pe{order}_continuum"]
+    table["pe_order"] = order
+    return table
+
+
+def fig4_table(inputs, settings: dict) -> pd.DataFrame:
+    """Eigenstate diagnostics: panel (a) one realization, panel (b) the disorder average of
+    delta M and <r> against N (inputs: eigenstates)."""
+    return fig4_tables(
+        read_eigenstate_frames(inputs["eigenstates"]),
+        example_n_spins=int(settings["example_n_spins"]),
+        example_realization=int(settings["example_realization"]),
+        spin=int(settings["spin"]),
+    )
+
+
+def fig5_table(inputs, settings: dict) -> pd.DataFrame:
+    """Mean KL divergence and sample-to-sample spread of P_n against U at the config's
+    offset (inputs: kl, fluctuations of the Fig. 3 U scan)."""
+    kl = read_frames(inputs["kl"], "kl").drop(columns=["kl_per_realization", "realizations"])
+    joined = join_points(fluctuations=read_frames(inputs["fluctuations"], "fluctuations"), kl=kl)
+    return at_offset(joined, float(settings["offset"]))
+
+
+FIGURE_TABLES = {"fig2": fig2_table, "fig3": fig3_table, "fig4": fig4_table, "fig5": fig5_table}
+
+
+def figure_table(fig: str, inputs, settings: dict, provenance: dict) -> pd.DataFrame:
+    """The table behind figure ``fig`` from its rule's named inputs and settings, with the
+    run's provenance as constant columns."""
+    if fig not in FIGURE_TABLES:
+        raise ValueError(f"unknown figure {fig!r}; one of {sorted(FIGURE_TABLES)}")
+    return with_provenance(FIGURE_TABLES[fig](inputs, settings), provenance)

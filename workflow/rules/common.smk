@@ -94,6 +94,38 @@ def fig4_files(wildcards=None):
     return sorted(set(files))
 
 
+def figure_table_inputs(wildcards):
+    """Named inputs of the table behind figure ``wildcards.fig``."""
+    table_kinds = ("fit", "fluctuations", "pe")
+    left, right = fig3_points()
+    return {
+        "fig2": lambda: point_inputs(fig2_points(), kinds=table_kinds),
+        "fig3": lambda: {
+            **point_inputs(left, kinds=table_kinds, prefix="left_"),
+            **point_inputs(right, kinds=table_kinds, prefix="right_"),
+        },
+        "fig4": lambda: {"eigenstates": fig4_files()},
+        "fig5": lambda: point_inputs(left, kinds=("kl", "fluctuations")),
+    }[wildcards.fig]()
+
+
+def figure_table_settings(wildcards):
+    """The config values the table behind figure ``wildcards.fig`` depends on."""
+    return {
+        "fig2": {},
+        "fig3": {
+            "offset": config["mw_offset"],
+            "pe_order": config["analysis"]["pe_order"],
+        },
+        "fig4": {
+            "example_n_spins": FIG4_EXAMPLE,
+            "example_realization": config["fig4"]["example_realization"],
+            "spin": config["fig4"]["spin"],
+        },
+        "fig5": {"offset": config["mw_offset"]},
+    }[wildcards.fig]
+
+
 def all_targets():
     return [
         f"results/figures/{fig}.{ext}"

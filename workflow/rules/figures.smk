@@ -1,69 +1,21 @@
-# Aggregation of the per-point Parquet tables into one table per figure, then one plotting
-# rule per figure (PDF, PNG and the table behind it as CSV). On a cluster these run on the
-# submitting machine.
+# The table behind each figure from the per-point Parquet tables (table_figure), then the
+# figure (plot_figure: PDF, PNG and the table as CSV): one rule each, the figure a
+# wildcard. On a cluster these run on the submitting machine.
 
 
 localrules:
     all,
-    table_fig2,
-    table_fig3,
-    table_fig4,
-    table_fig5,
+    table_figure,
     plot_figure,
 
 
-rule table_fig2:
+rule table_figure:
     input:
-        **point_inputs(fig2_points(), kinds=("fit", "fluctuations", "pe")),
+        unpack(figure_table_inputs),
     output:
-        "results/tables/fig2.parquet",
+        "results/tables/{fig}.parquet",
     log:
-        "logs/tables/fig2.log",
-    conda:
-        "../../envs/physics.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=10,
-    params:
-        provenance=provenance(),
-    script:
-        "../scripts/table_fig2.py"
-
-
-rule table_fig3:
-    input:
-        **point_inputs(
-            fig3_points()[0], kinds=("fit", "fluctuations", "pe"), prefix="left_"
-        ),
-        **point_inputs(
-            fig3_points()[1], kinds=("fit", "fluctuations", "pe"), prefix="right_"
-        ),
-    output:
-        "results/tables/fig3.parquet",
-    log:
-        "logs/tables/fig3.log",
-    conda:
-        "../../envs/physics.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=10,
-    params:
-        provenance=provenance(),
-        offset=config["mw_offset"],
-        pe_order=config["analysis"]["pe_order"],
-    script:
-        "../scripts/table_fig3.py"
-
-
-rule table_fig4:
-    input:
-        fig4_files(),
-    output:
-        "results/tables/fig4.parquet",
-    log:
-        "logs/tables/fig4.log",
+        "logs/tables/{fig}.log",
     conda:
         "../../envs/physics.yaml"
     threads: 1
@@ -72,31 +24,9 @@ rule table_fig4:
         runtime=10,
     params:
         provenance=provenance(),
-        example_n_spins=FIG4_EXAMPLE,
-        example_realization=config["fig4"]["example_realization"],
-        spin=config["fig4"]["spin"],
+        settings=figure_table_settings,
     script:
-        "../scripts/table_fig4.py"
-
-
-rule table_fig5:
-    input:
-        **point_inputs(fig3_points()[0], kinds=("kl", "fluctuations")),
-    output:
-        "results/tables/fig5.parquet",
-    log:
-        "logs/tables/fig5.log",
-    conda:
-        "../../envs/physics.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=10,
-    params:
-        provenance=provenance(),
-        offset=config["mw_offset"],
-    script:
-        "../scripts/table_fig5.py"
+        "../scripts/table_figure.py"
 
 
 rule plot_figure:
