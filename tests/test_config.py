@@ -122,3 +122,21 @@ def test_snakemake_refuses_bad_config_before_any_job(tmp_path):
     assert proc.returncode != 0
     assert "config key fig4.n_spins: N = 11 is odd" in proc.stderr + proc.stdout
     assert not (tmp_path / "results").exists()
+
+
+def test_offsets_have_one_exact_key():
+    """Every offset is canonical (the float its path-style key reads as), so the Fig. 2 grid
+    and mw_offset meet exactly at -0.5, and rules compare offsets with ==."""
+    import numpy as np
+
+    from dnpmbl.pipeline.config import canonical_offset, figure_points, offset_key
+
+    grid = np.linspace(-1.5, 1.5, 121)
+    assert offset_key(grid[40]) == "-0.5" and canonical_offset(grid[40]) == -0.5
+    assert canonical_offset(0.1 + 0.2) == 0.3 and offset_key(-0.475) == "-0.475"
+    config = validate_config({}, SCHEMA)
+    offsets = realization_points(config)[("3.35", "15")]
+    assert len(offsets) == 121 and offsets.count(-0.5) == 1
+    assert all(canonical_offset(o) == o for o in offsets)
+    points = figure_points(config)
+    assert points["fig2"] == [(3.35, 2), (3.35, 15)] and len(points["fig3_b"]) == 9

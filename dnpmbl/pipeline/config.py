@@ -195,9 +195,32 @@ def source_digest(package_dir=None) -> str:
     return digest.hexdigest()
 
 
+def offset_key(offset: float) -> str:
+    """The one exact key of a microwave offset (w_MW - w_e) / dw_e: its text as :func:`fmt`
+    writes numbers in paths. Two offsets are the same offset when their keys are equal."""
+    return fmt(offset)
+
+
+def canonical_offset(offset: float) -> float:
+    """The offset as the workflow computes it: the float its key reads as. Every offset
+    passed between rules is canonical, so rules compare offsets with ``==``."""
+    return float(offset_key(offset))
+
+
 def fig2_offsets(config: dict) -> list[float]:
     f = config["fig2"]
-    return [round(float(x), 12) for x in np.linspace(f["offset_min"], f["offset_max"], f["offset_points"])]
+    return [canonical_offset(x) for x in np.linspace(f["offset_min"], f["offset_max"], f["offset_points"])]
+
+
+def figure_points(config: dict) -> dict:
+    """The (B, U) points (floats, T and MHz) each figure draws: ``fig2`` (the DNP profiles),
+    ``fig3_u`` (U scan, also Fig. 5) and ``fig3_b`` (B scan)."""
+    fig2, fig3 = config["fig2"], config["fig3"]
+    return {
+        "fig2": [(fig2["b_tesla"], u) for u in fig2["u_mhz"]],
+        "fig3_u": [(fig3["b_tesla"], u) for u in fig3["u_mhz"]],
+        "fig3_b": [(b, fig3["u_fixed_mhz"]) for b in fig3["b_scan_tesla"]],
+    }
 
 
 def realization_points(config: dict) -> dict:
@@ -207,17 +230,11 @@ def realization_points(config: dict) -> dict:
     microwave offsets.
     """
     points: dict = {}
-
-    def add(b, u, offsets):
-        key = (fmt(b), fmt(u))
-        points.setdefault(key, set()).update(round(float(o), 12) for o in offsets)
-
-    for u in config["fig2"]["u_mhz"]:
-        add(config["fig2"]["b_tesla"], u, fig2_offsets(config))
-    for u in config["fig3"]["u_mhz"]:
-        add(config["fig3"]["b_tesla"], u, [config["mw_offset"]])
-    for b in config["fig3"]["b_scan_tesla"]:
-        add(b, config["fig3"]["u_fixed_mhz"], [config["mw_offset"]])
+    wanted = figure_points(config)
+    offsets = {"fig2": fig2_offsets(config), "fig3_u": [config["mw_offset"]], "fig3_b": [config["mw_offset"]]}
+    for figure, pairs in wanted.items():
+        for b, u in pairs:
+            points.setdefault((fmt(b), fmt(u)), set()).update(canonical_offset(o) for o in offsets[figure])
     return {key: sorted(offsets) for key, offsets in sorted(points.items(), key=lambda kv: (float(kv[0][0]), float(kv[0][1])))}
 
 

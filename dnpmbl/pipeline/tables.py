@@ -21,25 +21,31 @@ def read_frames(paths, kind: str) -> pd.DataFrame:
 
 
 def join_points(fit=None, fluctuations=None, pe=None, kl=None) -> pd.DataFrame:
-    """Join the per-point analyses on (N, B, U, offset); offsets matched to 1e-9."""
+    """Join the per-point analyses on (N, B, U, offset). Offsets are canonical
+    (:func:`dnpmbl.pipeline.config.canonical_offset`) in every table, so they join exactly."""
     frames = [f for f in (fluctuations, fit, pe, kl) if f is not None]
+    keys = list(POINT_KEYS)
     out = None
     for frame in frames:
-        frame = frame.copy()
-        frame["offset_key"] = np.round(frame["offset"].to_numpy(), 9)
-        keep = [c for c in frame.columns if c not in ("offset", "omega_mw_rad_s", "n_realizations") or out is None]
-        frame = frame[keep]
         if out is None:
-            out = frame
-        else:
-            dup = [c for c in frame.columns if c in out.columns and c not in ("n_spins", "b_tesla", "u_mhz", "offset_key")]
-            out = out.merge(frame.drop(columns=dup), on=["n_spins", "b_tesla", "u_mhz", "offset_key"], how="left", validate="one_to_one")
-    return out.drop(columns=["offset_key"]).sort_values(["b_tesla", "u_mhz", "offset"]).reset_index(drop=True)
+            out = frame.copy()
+            continue
+        dup = [c for c in frame.columns if c in out.columns and c not in keys]
+        out = out.merge(frame.drop(columns=dup), on=keys, how="left", validate="one_to_one", indicator=True)
+        unmatched = out[out["_merge"] != "both"]
+        if len(unmatched):
+            row = unmatched.iloc[0]
+            raise DataFileError(
+                f"no matching analysis row for N = {row['n_spins']}, B = {row['b_tesla']} T, U = {row['u_mhz']} MHz, "
+                f"offset {row['offset']!r}: the point tables disagree on their offsets"
+            )
+        out = out.drop(columns=["_merge"])
+    return out.sort_values(["b_tesla", "u_mhz", "offset"]).reset_index(drop=True)
 
 
 def at_offset(frame: pd.DataFrame, offset: float) -> pd.DataFrame:
-    """Rows whose microwave offset equals ``offset`` (to 1e-9)."""
-    return frame[np.isclose(frame["offset"].to_numpy(), offset, rtol=0, atol=1e-9)].reset_index(drop=True)
+    """Rows whose microwave offset is ``offset`` (canonical: compared exactly)."""
+    return frame[frame["offset"].to_numpy() == offset].reset_index(drop=True)
 
 
 def read_eigenstate_frames(paths) -> list[pd.DataFrame]:

@@ -19,7 +19,7 @@ rule fit_spin_temperature:
         runtime=60,
     params:
         source=SOURCE,
-        error_offsets=[config["mw_offset"]],
+        error_offsets=[MW_OFFSET],
         resamples=config["analysis"]["bootstrap_resamples"],
         seed=config["seed"],
     script:
@@ -65,7 +65,7 @@ rule kl_divergence:
         runtime=60,
     params:
         source=SOURCE,
-        error_offsets=[config["mw_offset"]],
+        error_offsets=[MW_OFFSET],
         resamples=config["analysis"]["bootstrap_resamples"],
         seed=config["seed"],
     script:

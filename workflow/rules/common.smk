@@ -5,6 +5,8 @@ from pathlib import Path
 from dnpmbl.pipeline.config import (
     ConfigError,
     fig4_realizations,
+    canonical_offset,
+    figure_points,
     fmt,
     realization_points,
     source_digest,
@@ -28,6 +30,9 @@ wildcard_constraints:
 
 
 POINTS = realization_points(config)
+FIGURE_POINTS = figure_points(config)
+# Every microwave offset passed to a rule is canonical (pipeline.config.canonical_offset).
+MW_OFFSET = canonical_offset(config["mw_offset"])
 # The source of the modules that compute results: a parameter of every computing rule, so
 # that their results are recomputed when that code changes (README, "Results and code").
 SOURCE = source_digest(Path(workflow.basedir) / "dnpmbl")
@@ -62,13 +67,11 @@ def point_dir(b, u, n=None):
 
 
 def fig2_points():
-    return [(config["fig2"]["b_tesla"], u) for u in config["fig2"]["u_mhz"]]
+    return FIGURE_POINTS["fig2"]
 
 
 def fig3_points():
-    left = [(config["fig3"]["b_tesla"], u) for u in config["fig3"]["u_mhz"]]
-    right = [(b, config["fig3"]["u_fixed_mhz"]) for b in config["fig3"]["b_scan_tesla"]]
-    return left, right
+    return FIGURE_POINTS["fig3_u"], FIGURE_POINTS["fig3_b"]
 
 
 def point_inputs(points, kinds=("fit", "fluctuations", "kl", "pe"), prefix=""):
@@ -114,7 +117,7 @@ def figure_table_settings(wildcards):
     return {
         "fig2": {},
         "fig3": {
-            "offset": config["mw_offset"],
+            "offset": MW_OFFSET,
             "pe_order": config["analysis"]["pe_order"],
         },
         "fig4": {
@@ -122,7 +125,7 @@ def figure_table_settings(wildcards):
             "example_realization": config["fig4"]["example_realization"],
             "spin": config["fig4"]["spin"],
         },
-        "fig5": {"offset": config["mw_offset"]},
+        "fig5": {"offset": MW_OFFSET},
     }[wildcards.fig]
 
 

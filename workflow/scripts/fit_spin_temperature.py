@@ -27,7 +27,7 @@ def main(smk):
         fit = fit_spin_temperature(data.reduced_energy, data.magnetization, pops, p.omega_e, start=start, label=label)
         start = (fit.beta_s, fit.a)
         se = lo = hi = np.nan
-        if any(np.isclose(offset, error_offsets, atol=1e-9)):
+        if offset in error_offsets:  # canonical offsets: exact
             boot = bootstrap_fm_polarization(
                 data.reduced_energy, data.magnetization, pops, p.omega_e, p.omega_n, fit,
                 n_resamples=int(smk.params.resamples), label=label,

@@ -28,7 +28,7 @@ def main(smk):
         pops = data.populations[:, f, :]
         kl = kl_divergence(pops, data.reduced_energy, data.magnetization, fit)
         se = lo = hi = np.nan
-        if any(np.isclose(offset, error_offsets, atol=1e-9)):
+        if offset in error_offsets:  # canonical offsets: exact
             boot = bootstrap_mean_kl(
                 data.reduced_energy, data.magnetization, pops, p.omega_e, fit, n_resamples=int(smk.params.resamples)
             )
