@@ -64,11 +64,9 @@ class Backend:
     name = "cpu"
 
     def __init__(self, stationary: str = "gth"):
-        import numpy
-
         if stationary not in STATIONARY_METHODS:
             raise BackendError(f"unknown stationary solver {stationary!r}; choose one of {', '.join(STATIONARY_METHODS)}")
-        self.xp = numpy
+        self.xp = np
         self.stationary = stationary
 
     def __repr__(self) -> str:
@@ -136,13 +134,12 @@ class Backend:
 
 
 class CupyBackend(Backend):
-    """CuPy on the current CUDA device; its stationary solver is always ``"lu"``."""
+    """CuPy on the current CUDA device; its stationary solver is always ``"lu"``
+    (:func:`get_backend` refuses any other)."""
 
     name = "gpu"
 
-    def __init__(self, stationary: str = "lu"):
-        if stationary != "lu":
-            raise BackendError("the gpu backend solves the stationary state by pivoted LU only (stationary='lu')")
+    def __init__(self):
         try:
             import cupy
         except ImportError as exc:

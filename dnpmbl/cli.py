@@ -14,14 +14,13 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
 
 import numpy as np
 
 from . import __version__
 from .backend import BACKENDS, BackendError, get_backend
+from .files import atomic_path
 from .model import realization_couplings
 from .params import Parameters
 from .realization import solve_realization
@@ -149,27 +148,11 @@ def main(argv=None) -> int:
             f"p_{i}" for i in range(result.omega_mw.size)
         )
         table = np.column_stack([result.energy, result.reduced_energy, result.magnetization, result.iz, result.populations.T])
-        with _atomic_text(args.states) as fh:
-            np.savetxt(fh, table, delimiter=",", header=header, comments="", fmt="%.17g")
+        with atomic_path(args.states) as tmp:
+            np.savetxt(tmp, table, delimiter=",", header=header, comments="", fmt="%.17g")
     if args.output:
-        with _atomic_text(args.output) as fh:
-            fh.write(text + "\n")
+        with atomic_path(args.output) as tmp:
+            tmp.write_text(text + "\n")
     else:
         print(text)
     return 0
-
-
-@contextmanager
-def _atomic_text(path: str):
-    """A text file written beside ``path`` and renamed onto it when complete."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            yield fh
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

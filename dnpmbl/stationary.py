@@ -156,10 +156,7 @@ def stationary_state(generator: Generator, *, label: str = "", check: bool = Tru
     (sum d_k,) array, non-negative, summing to one.
     """
     within, up, down = generator.within, generator.up, generator.down
-    for name, blocks in (("within", within), ("up", up), ("down", down)):
-        for k, block in enumerate(blocks):
-            if block.size and not block.min() >= 0:
-                raise ValueError(f"negative or non-finite rate in block {name}[{k}]{_where(label)}")
+    _check_rates(generator, label)
     n_levels = len(within)
     factors = [None] * n_levels  # GTH LU factors of -C_k
     coupling = None  # Q_k,k+1 (-C_k+1)^-1 Q_k+1,k for the current k
@@ -196,6 +193,14 @@ def _where(label: str) -> str:
     return f" ({label})" if label else ""
 
 
+def _check_rates(generator: Generator, label: str) -> None:
+    """Refuse a negative or non-finite rate in any block (numpy or CuPy, batched or not)."""
+    for name, blocks in (("within", generator.within), ("up", generator.up), ("down", generator.down)):
+        for k, block in enumerate(blocks):
+            if block.size and not float(block.min()) >= 0:
+                raise ValueError(f"negative or non-finite rate in block {name}[{k}]{_where(label)}")
+
+
 def _null_vector_lu(c: np.ndarray) -> np.ndarray:
     """Stationary vector of a generator block through :func:`gth_lu` on all states but the
     last: pi_last = 1, pi_rest (-C_rest) = C_last,rest."""
@@ -206,24 +211,10 @@ def _null_vector_lu(c: np.ndarray) -> np.ndarray:
 
 
 def stationary_residual(generator: Generator, p: np.ndarray) -> float:
-    """``||p Q||_1 / sum_m p_m |Q_mm|``: the unbalanced flux relative to the total flux."""
-    dims = generator.dims
-    off = np.concatenate([[0], np.cumsum(dims)])
-    blocks = [p[off[k] : off[k + 1]] for k in range(len(dims))]
-    residual = 0.0
-    flux = 0.0
-    for k, pk in enumerate(blocks):
-        out = generator.outflow(k)
-        r = pk @ generator.within[k] - pk * out
-        if k > 0:
-            r += blocks[k - 1] @ generator.up[k - 1]
-        if k + 1 < len(dims):
-            r += blocks[k + 1] @ generator.down[k]
-        residual += np.abs(r).sum()
-        flux += (pk * out).sum()
-    if flux == 0:
-        return 0.0 if residual == 0 else np.inf  # a single state, or no motion at all
-    return residual / flux
+    """``||p Q||_1 / sum_m p_m |Q_mm|``: the unbalanced flux relative to the total flux
+    (:func:`batch_residual` for a batch of one)."""
+    batch = Generator(generator.within, tuple(u[None] for u in generator.up), tuple(d[None] for d in generator.down))
+    return float(batch_residual(batch, np.asarray(p)[None, :])[0])
 
 
 def check_stationary(generator: Generator, p: np.ndarray, *, label: str = "", tol: float = 1e-9) -> float:
@@ -304,10 +295,7 @@ def stationary_batch(generator: Generator, xp=np, *, label: str = "", tol: float
         residual above ``tol``, naming ``label``.
     """
     within, up, down = generator.within, generator.up, generator.down
-    for name, blocks in (("within", within), ("up", up), ("down", down)):
-        for k, block in enumerate(blocks):
-            if block.size and not float(block.min()) >= 0:
-                raise ValueError(f"negative or non-finite rate in block {name}[{k}]{_where(label)}")
+    _check_rates(generator, label)
     n_levels = len(within)
     batch = up[0].shape[0] if up else 1
     reductions = [None] * n_levels
@@ -389,4 +377,6 @@ def batch_residual(generator: Generator, p, xp=np):
             r += xp.matmul(blocks[k + 1][:, None, :], generator.down[k])[:, 0, :]
         residual = residual + xp.abs(r).sum(axis=1)
         flux = flux + (pk * out).sum(axis=1)
-    return residual / xp.where(flux > 0, flux, 1.0)  # no flux at all: a single state
+    # No flux at all (a single state, or no motion): 0 if balanced, else infinitely off.
+    ratio = residual / xp.where(flux > 0, flux, 1.0)
+    return xp.where(flux > 0, ratio, xp.where(residual == 0, 0.0, xp.inf))

@@ -10,10 +10,7 @@ Schemas are explicit (:data:`REALIZATION_SCHEMA`, :data:`STATES_SCHEMA`) and doc
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +20,7 @@ import pyarrow.parquet as pq
 from .. import __version__
 from ..backend import to_host
 from ..diagonalization import Spectrum
+from ..files import atomic_path
 from ..params import Parameters
 from ..spin_temperature import SpinTemperature
 from ..strengths import Strengths
@@ -30,25 +28,6 @@ from ..strengths import Strengths
 
 class DataFileError(RuntimeError):
     """An input file is missing, truncated, or not what the rule expects."""
-
-
-@contextmanager
-def atomic_path(path):
-    """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        # mkstemp makes the file private (0600): give it the permissions of a normal file.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 PARAM_FIELDS = [
@@ -184,11 +163,16 @@ def write_point_table(rows: list[dict], path, kind: str) -> None:
     write_table(pa.Table.from_pylist(rows, schema=POINT_SCHEMAS[kind]), path, metadata={"table": kind})
 
 
+def _table_tag(table: pa.Table) -> str | None:
+    """The ``table`` tag :func:`write_table` recorded in the ``dnpmbl`` metadata, if any."""
+    raw = (table.schema.metadata or {}).get(b"dnpmbl")
+    return json.loads(raw).get("table") if raw else None
+
+
 def read_point_table(path, kind: str) -> pa.Table:
     """Read one analysis table of a point, refusing a file of another kind or schema."""
     table = read_table(path, POINT_SCHEMAS[kind])
-    raw = (table.schema.metadata or {}).get(b"dnpmbl")
-    written = json.loads(raw).get("table") if raw else None
+    written = _table_tag(table)
     if written != kind:
         raise DataFileError(f"{path}: a {written or 'untagged'} table where a {kind} table is expected")
     return table
@@ -212,8 +196,7 @@ def read_fits(path) -> list[tuple[float, SpinTemperature]]:
 def read_figure_table(path, fig: str) -> pa.Table:
     """Read the table behind one figure (``fig2`` .. ``fig5``), refusing another figure's."""
     table = read_table(path)
-    raw = (table.schema.metadata or {}).get(b"dnpmbl")
-    written = json.loads(raw).get("table") if raw else None
+    written = _table_tag(table)
     if written != fig:
         raise DataFileError(f"{path}: the table of {written or 'no figure'} where the table of {fig} is expected")
     return table

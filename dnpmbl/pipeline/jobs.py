@@ -83,22 +83,36 @@ def write_realization(smk, result, offsets, backend, logger: logging.Logger) -> 
     write_table(states_table(result), smk.output.states)
 
 
+def git_commit(directory) -> str:
+    """The commit checked out at ``directory``, or "unknown" outside a git checkout."""
+    import subprocess
+
+    try:
+        return subprocess.run(
+            ["git", "-C", str(directory), "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=30
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
 def code_provenance(source_sha256: str) -> dict:
     """What computed a result: the package version, the source digest of its computing
     modules (a rule parameter) and the git commit of the checkout, when there is one."""
-    import os
-    import subprocess
+    from pathlib import Path
 
     from .. import __version__
 
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    try:
-        commit = subprocess.run(
-            ["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=30
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = "unknown"
-    return {"dnpmbl_version": __version__, "source_sha256": str(source_sha256), "git_commit": commit}
+    root = Path(__file__).resolve().parents[2]
+    return {"dnpmbl_version": __version__, "source_sha256": str(source_sha256), "git_commit": git_commit(root)}
+
+
+def realization_request(smk, params: Parameters) -> tuple[list[float], list[float], str]:
+    """The microwave offsets a realization rule is asked for, their frequencies (rad/s) and
+    a label naming the realization in logs and errors."""
+    w = smk.wildcards
+    offsets = [float(o) for o in smk.params.offsets]
+    omegas = [params.microwave_frequency(o) for o in offsets]
+    return offsets, omegas, f"N={w.n} B={w.b} T U={w.u} MHz realization {int(w.r)}"
 
 
 class Stopwatch:

@@ -202,23 +202,14 @@ def eth_runtime(wildcards, attempt):
 def provenance():
     import hashlib
     import json
-    import subprocess
 
     import dnpmbl
+    from dnpmbl.pipeline.jobs import git_commit
 
-    try:
-        commit = subprocess.run(
-            ["git", "-C", workflow.basedir, "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
     return {
         "config_sha256": hashlib.sha256(
             json.dumps(config, sort_keys=True).encode()
         ).hexdigest(),
-        "git_commit": commit,
+        "git_commit": git_commit(workflow.basedir),
         "dnpmbl_version": dnpmbl.__version__,
     }

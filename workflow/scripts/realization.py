@@ -10,7 +10,14 @@ from dnpmbl.backend import get_backend  # noqa: E402
 from dnpmbl.diagonalization import diagonalize  # noqa: E402
 from dnpmbl.model import realization_couplings  # noqa: E402
 from dnpmbl.realization import solve_from_operators  # noqa: E402
-from dnpmbl.pipeline.jobs import Stopwatch, frequency_progress, parameters_from_config, start_log, write_realization  # noqa: E402
+from dnpmbl.pipeline.jobs import (  # noqa: E402
+    Stopwatch,
+    frequency_progress,
+    parameters_from_config,
+    realization_request,
+    start_log,
+    write_realization,
+)
 from dnpmbl.strengths import transition_strengths  # noqa: E402
 
 
@@ -22,9 +29,7 @@ def main(smk):
     params = parameters_from_config(smk.params.physics, int(w.n), float(w.b), float(w.u))
     seed, realization = int(smk.params.seed), int(w.r)
     u_ij, d_i = realization_couplings(params, seed, realization)
-    offsets = [float(o) for o in smk.params.offsets]
-    omegas = [params.microwave_frequency(o) for o in offsets]
-    label = f"N={w.n} B={w.b} T U={w.u} MHz realization {realization}"
+    offsets, omegas, label = realization_request(smk, params)
     log.info("%s (seed %d), %d threads, backend %s, solver %s", label, seed, smk.threads, backend.name, backend.stationary)
     with Stopwatch(log, "sector diagonalization"):
         spectrum = diagonalize(params, u_ij, d_i, backend=backend)

@@ -8,18 +8,15 @@ _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 from dnpmbl.backend import get_backend  # noqa: E402
 from dnpmbl.pipeline.io import load_operators  # noqa: E402
 from dnpmbl.realization import solve_from_operators  # noqa: E402
-from dnpmbl.pipeline.jobs import Stopwatch, frequency_progress, start_log, write_realization  # noqa: E402
+from dnpmbl.pipeline.jobs import Stopwatch, frequency_progress, realization_request, start_log, write_realization  # noqa: E402
 
 
 def main(smk):
     log = start_log(smk.log[0], "steady_state")
-    w = smk.wildcards
     backend = get_backend(smk.params.backend, stationary=smk.params.stationary_solver)
     with Stopwatch(log, "read operators"):
         params, spectrum, strengths, extra = load_operators(smk.input.operators, backend=backend)
-    offsets = [float(o) for o in smk.params.offsets]
-    omegas = [params.microwave_frequency(o) for o in offsets]
-    label = f"N={w.n} B={w.b} T U={w.u} MHz realization {w.r}"
+    offsets, omegas, label = realization_request(smk, params)
     with Stopwatch(log, f"{len(omegas)} stationary states ({backend.name}, {backend.stationary})"):
         result = solve_from_operators(
             spectrum, strengths, omegas, extra["u_ij"], extra["d_i"], label=label, progress=frequency_progress(log, len(omegas))
