@@ -190,5 +190,5 @@ done <"$WORK/before.txt"
 log "$(wc -l <"$WORK/before.txt") finished realization files untouched"
 
 log "comparing the numerical tables with the local run"
-"$PY" "$ROOT/.ci/compare_tables.py" "$WORK/local" "$WORK/cluster"
+"$PY" "$ROOT/tests/tablecompare.py" "$WORK/local" "$WORK/cluster"
 log "OK"

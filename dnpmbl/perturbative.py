@@ -492,8 +492,6 @@ class PerturbativeSpinTemperature:
         ``beta_s (w_e + h)``, dimensionless.
     p_n : float
         Nuclear polarization ``tanh(beta_s w_n / 2)`` (Eq. 1).
-    converged : bool
-        True (a failed solve raises instead).
     residual : float
         ``max_i |E_i| / scale_i`` (see :func:`balance_equations`).
     order : int
@@ -506,7 +504,6 @@ class PerturbativeSpinTemperature:
     h: float
     a: float
     p_n: float
-    converged: bool
     residual: float
     order: int
     continuum: bool
@@ -697,7 +694,6 @@ def spin_temperature_pe(
         h=float(h),
         a=float(a),
         p_n=float(np.tanh(0.5 * beta_s * params.omega_n)),
-        converged=True,
         residual=residual,
         order=order,
         continuum=continuum,

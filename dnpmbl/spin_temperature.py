@@ -30,8 +30,8 @@ class SpinTemperature:
         ``beta_s (w_e + h)``, dimensionless.
     h : float
         Effective field conjugate to Sz, rad/s.
-    converged : bool
     iterations : int
+        Newton steps taken (a fit that does not converge raises :class:`FitError`).
     gradient : float
         Largest moment mismatch at the solution, relative to the spread of each moment.
     """
@@ -39,7 +39,6 @@ class SpinTemperature:
     beta_s: float
     a: float
     h: float
-    converged: bool
     iterations: int
     gradient: float
 
@@ -174,7 +173,7 @@ def fit_spin_temperature(
             f"fitting method did not converge{where}: moment mismatch {grad_norm:.3e} after "
             f"{iteration} iterations (beta_s = {beta_s:.6e} s, a = {a:.6e})"
         )
-    return SpinTemperature(float(beta_s), float(a), float(h), True, iteration, grad_norm)
+    return SpinTemperature(float(beta_s), float(a), float(h), iteration, grad_norm)
 
 
 def kl_divergence(populations, reduced_energy, magnetization, fit: SpinTemperature) -> np.ndarray:

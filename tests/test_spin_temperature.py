@@ -40,7 +40,7 @@ def test_fit_recovers_ansatz_parameters(beta_ratio, offset):
     a = beta_s * (PARAMS12.omega_e + h)
     p = np.exp(ansatz_log_weights(beta_s, a, e, s))
     fit = fit_spin_temperature(e, s, p, PARAMS12.omega_e)
-    assert fit.converged
+    assert fit.gradient <= 1e-9
     assert fit.beta_s == pytest.approx(beta_s, rel=1e-8)
     assert fit.a == pytest.approx(a, rel=1e-8, abs=1e-8)
     # h itself is a difference of two numbers ~w_e: compare w_e + h = a / beta_s.

@@ -120,7 +120,6 @@ POINT_SCHEMAS = {
             *_doubles("omega_mw_rad_s"),
             pa.field("n_realizations", pa.int64()),
             *_doubles("beta_fm_s", "beta_fm_over_lattice", "a_fm", "h_fm_rad_s", "h_plus_omega_mw_rad_s"),
-            pa.field("converged", pa.bool_()),
             pa.field("iterations", pa.int64()),
             *_doubles("moment_mismatch", "p_n_fm", "p_n_fm_se", "p_n_fm_low", "p_n_fm_high"),
         ]
@@ -186,7 +185,7 @@ def read_fits(path) -> list[tuple[float, SpinTemperature]]:
         (
             row["offset"],
             SpinTemperature(
-                row["beta_fm_s"], row["a_fm"], row["h_fm_rad_s"], row["converged"], row["iterations"], row["moment_mismatch"]
+                row["beta_fm_s"], row["a_fm"], row["h_fm_rad_s"], row["iterations"], row["moment_mismatch"]
             ),
         )
         for row in rows
@@ -446,30 +445,3 @@ def load_point(table_paths, states_paths, *, with_populations: bool = True, seed
         np.stack(p_rows) if with_populations else None,
         np.stack(pn_rows),
     )
-
-
-def _same_value(x, y) -> bool:
-    if isinstance(x, float) and isinstance(y, float):
-        return x == y or (x != x and y != y)  # exact, with NaN equal to NaN
-    if isinstance(x, list) and isinstance(y, list):
-        return len(x) == len(y) and all(_same_value(a, b) for a, b in zip(x, y))
-    return x == y
-
-
-def tables_equal(a: pa.Table, b: pa.Table) -> bool:
-    """Exact equality of two tables (same columns, types and values), NaN equal to NaN.
-
-    ``pyarrow.Table.equals`` counts NaN as different from itself, and the tables of this
-    workflow hold NaN where a quantity is not computed.
-    """
-    if a.schema.names != b.schema.names or a.num_rows != b.num_rows:
-        return False
-    for name in a.schema.names:
-        if not a.schema.field(name).type.equals(b.schema.field(name).type):
-            return False
-        ca, cb = a.column(name), b.column(name)
-        if ca.equals(cb):
-            continue
-        if not all(_same_value(x, y) for x, y in zip(ca.to_pylist(), cb.to_pylist())):
-            return False
-    return True

@@ -39,6 +39,9 @@ SOURCE = source_digest(Path(workflow.basedir) / "dnpmbl")
 # Heavy rules on the gpu backend ask for one GPU each: --resources gpu=K shares one among K
 # jobs; on a SLURM cluster the plugin turns it into --gpus=1.
 GPUS_PER_JOB = 1 if config["backend"] == "gpu" else 0
+# The conda env of the rules that run on the backend (with CuPy on the gpu backend); the
+# path is relative to the rule files.
+PHYSICS_ENV = "../../envs/physics-gpu.yaml" if config["backend"] == "gpu" else "../../envs/physics.yaml"
 N = config["n_spins"]
 REALIZATIONS = range(config["realizations"])
 FIG4_SPINS = config["fig4"]["n_spins"]

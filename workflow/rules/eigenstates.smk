@@ -9,7 +9,7 @@ rule eigenstates:
     benchmark:
         "benchmarks/eigenstates/N{n}/U{u}/r{r}.tsv"
     conda:
-        "../../envs/physics.yaml"
+        PHYSICS_ENV
     threads: config["threads"]
     resources:
         mem_mb=eth_mem_mb,

