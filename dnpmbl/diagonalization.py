@@ -17,7 +17,7 @@ from itertools import combinations
 import numpy as np
 
 from .backend import Backend, get_backend
-from .model import check_couplings, check_hyperfine_resolved, zeeman_shifts
+from .model import check_couplings, check_hyperfine_resolved, check_shifts, zeeman_shifts
 from .params import Parameters
 
 
@@ -67,14 +67,20 @@ def electron_block(masks: np.ndarray, shifts: np.ndarray, u_ij: np.ndarray) -> n
     return block
 
 
-def sector_hamiltonian(params: Parameters, masks: np.ndarray, u_ij: np.ndarray, d_i: np.ndarray) -> np.ndarray:
+def sector_hamiltonian(
+    params: Parameters, masks: np.ndarray, u_ij: np.ndarray, d_i: np.ndarray, shifts: np.ndarray | None = None
+) -> np.ndarray:
     """Dense block of ``H - w_e Sz`` (Eq. 9) in one sector, nucleus included.
+
+    ``shifts`` are the Zeeman shifts Delta_i (rad/s); ``None`` gives the equally spaced ones
+    (footnote 37).
 
     Returns
     -------
     (2 C, 2 C) array, rad/s, in the basis ``2 * position(c) + nu``.
     """
-    shifts = zeeman_shifts(params.n_spins, params.delta_omega_e)
+    if shifts is None:
+        shifts = zeeman_shifts(params.n_spins, params.delta_omega_e)
     sz = spin_z(masks, params.n_spins)
     electron = electron_block(masks, shifts, u_ij)
     dim = 2 * masks.size
@@ -123,12 +129,14 @@ class Sector:
 
 @dataclass(frozen=True)
 class Spectrum:
-    """All sectors of one realization, k = 0..N, the parameters that made them, and the
-    backend that holds the eigenvectors (what later stages compute with)."""
+    """All sectors of one realization, k = 0..N, the parameters that made them, the
+    backend that holds the eigenvectors (what later stages compute with) and the Zeeman
+    shifts Delta_i (rad/s; ``None`` where they were not recorded)."""
 
     params: Parameters
     sectors: tuple
     backend: Backend = field(default_factory=get_backend, compare=False)
+    shifts: np.ndarray | None = field(default=None, compare=False)
 
     @property
     def dims(self) -> list[int]:
@@ -139,7 +147,7 @@ class Spectrum:
         so that the eigenvectors' memory can be freed."""
         empty = self.backend.xp.empty((0, 0))
         sectors = tuple(Sector(s.n_up, s.masks, s.reduced_energies, empty, s.iz) for s in self.sectors)
-        return Spectrum(self.params, sectors, self.backend)
+        return Spectrum(self.params, sectors, self.backend, self.shifts)
 
     @property
     def offsets(self) -> np.ndarray:
@@ -168,7 +176,7 @@ class Spectrum:
         return np.concatenate([s.iz for s in self.sectors])
 
 
-def diagonalize(params: Parameters, u_ij: np.ndarray, d_i: np.ndarray, *, backend=None) -> Spectrum:
+def diagonalize(params: Parameters, u_ij: np.ndarray, d_i: np.ndarray, *, shifts=None, backend=None) -> Spectrum:
     """Diagonalize Eq. (9) sector by sector (``eigh`` on each dense block).
 
     The blocks are built on the host and diagonalized on ``backend`` (``"cpu"``, the
@@ -182,16 +190,20 @@ def diagonalize(params: Parameters, u_ij: np.ndarray, d_i: np.ndarray, *, backen
     d_i : (N,) array, rad/s
         Hyperfine couplings, not all below ``HYPERFINE_MIN_RATIO`` of max(dw_e, w_n, U)
         (:func:`dnpmbl.model.check_hyperfine_resolved`).
+    shifts : (N,) array, rad/s, optional
+        Zeeman shifts Delta_i; the equally spaced ones of footnote 37 by default
+        (:func:`dnpmbl.model.realization_shifts` draws the random ones).
     """
     u_ij, d_i = check_couplings(params.n_spins, u_ij, d_i)
+    shifts = zeeman_shifts(params.n_spins, params.delta_omega_e) if shifts is None else check_shifts(params.n_spins, shifts)
     check_hyperfine_resolved(params, d_i)
     backend = get_backend(backend)
     sectors = []
     for k in range(params.n_spins + 1):
         masks = sector_configurations(params.n_spins, k)
-        block = sector_hamiltonian(params, masks, u_ij, d_i)
+        block = sector_hamiltonian(params, masks, u_ij, d_i, shifts)
         energies, vectors = backend.eigh(backend.asarray(block))
         weights = vectors * vectors
         iz = 0.5 * (weights[0::2].sum(axis=0) - weights[1::2].sum(axis=0))
         sectors.append(Sector(k, masks, backend.to_host(energies), vectors, backend.to_host(iz)))
-    return Spectrum(params, tuple(sectors), backend)
+    return Spectrum(params, tuple(sectors), backend, shifts)

@@ -25,6 +25,53 @@ def zeeman_shifts(n_spins: int, delta_omega_e: float) -> np.ndarray:
     return delta_omega_e * (2.0 * i - n_spins - 1.0) / n_spins
 
 
+#: The Zeeman models: ``equal`` (equally spaced, footnote 37; the paper's and the default)
+#: and ``random`` (each shift uniform in [-dw_e, dw_e], drawn per realization; the paper's
+#: "more realistic" alternative). docs/physics.md section 9.
+ZEEMAN_MODELS = ("equal", "random")
+#: Spawn key of the random shifts' stream: independent of the couplings' stream, so the
+#: couplings of a realization are the same under either Zeeman model.
+_ZEEMAN_STREAM = 1
+
+
+def random_zeeman_shifts(n_spins: int, delta_omega_e: float, base_seed: int, realization: int) -> np.ndarray:
+    """Shifts drawn uniformly in ``[-dw_e, dw_e]`` for one realization.
+
+    The draw comes from ``SeedSequence([base_seed, N, realization], spawn_key=(1,))``: the
+    same realization has the same pattern (in units of dw_e) at every U, D and B, and its
+    couplings (:func:`standard_couplings`) do not change.
+
+    Returns
+    -------
+    (N,) array, rad/s (same unit as ``delta_omega_e``).
+    """
+    for name, value in (("base_seed", base_seed), ("n_spins", n_spins), ("realization", realization)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    seq = np.random.SeedSequence([int(base_seed), int(n_spins), int(realization)], spawn_key=(_ZEEMAN_STREAM,))
+    return delta_omega_e * np.random.default_rng(seq).uniform(-1.0, 1.0, int(n_spins))
+
+
+def realization_shifts(params: Parameters, base_seed: int, realization: int, zeeman: str = "equal") -> np.ndarray:
+    """Zeeman shifts ``Delta_i`` (rad/s) of one realization under the Zeeman model
+    ``zeeman`` (:data:`ZEEMAN_MODELS`)."""
+    if zeeman == "equal":
+        return zeeman_shifts(params.n_spins, params.delta_omega_e)
+    if zeeman == "random":
+        return random_zeeman_shifts(params.n_spins, params.delta_omega_e, base_seed, realization)
+    raise ValueError(f"unknown Zeeman model {zeeman!r}; one of {ZEEMAN_MODELS}")
+
+
+def check_shifts(n_spins: int, shifts) -> np.ndarray:
+    """Validate Zeeman shifts: ``None`` gives the equally spaced ones of the paper."""
+    shifts = np.asarray(shifts, dtype=float)
+    if shifts.shape != (n_spins,):
+        raise ValueError(f"shifts must have shape ({n_spins},), got {shifts.shape}")
+    if not np.all(np.isfinite(shifts)):
+        raise ValueError("shifts contain non-finite values")
+    return shifts
+
+
 def standard_couplings(base_seed: int, n_spins: int, realization: int) -> tuple[np.ndarray, np.ndarray]:
     """Unit-variance disorder of one realization.
 

@@ -45,6 +45,8 @@ class RealizationResult:
         always 0 for GTH, which never subtracts).
     energy, reduced_energy, magnetization, iz : (2^(N+1),) arrays
     populations : (F, 2^(N+1)) array
+    shifts : (N,) array, rad/s
+        Zeeman shifts Delta_i of the realization (``None`` where the spectrum did not record them).
     """
 
     params: Parameters
@@ -62,6 +64,7 @@ class RealizationResult:
     iz: np.ndarray
     populations: np.ndarray
     negative: np.ndarray | None = None
+    shifts: np.ndarray | None = None
     spectrum: Spectrum | None = field(default=None, repr=False)
     strengths: Strengths | None = field(default=None, repr=False)
 
@@ -125,6 +128,7 @@ def solve_realization(
     *,
     label: str = "",
     keep_operators: bool = False,
+    shifts=None,
     backend=None,
 ) -> RealizationResult:
     """Exact stationary states of one realization (Eqs. 9, 11, 12, 16, 26).
@@ -143,6 +147,8 @@ def solve_realization(
         Names the realization in error messages.
     keep_operators : bool
         Keep the spectrum (eigenvectors) and strengths on the result (memory heavy).
+    shifts : (N,) array, rad/s, optional
+        Zeeman shifts Delta_i (default: equally spaced, footnote 37).
     backend : str or Backend, optional
         Where to compute: ``"cpu"`` (default, the reference) or ``"gpu"``
         (:mod:`dnpmbl.backend`).
@@ -156,7 +162,7 @@ def solve_realization(
     omega_mw = np.atleast_1d(np.asarray(omega_mw, dtype=float))
     if omega_mw.ndim != 1 or omega_mw.size == 0 or not np.all(np.isfinite(omega_mw)) or np.any(omega_mw <= 0):
         raise ValueError("omega_mw must be one or more positive finite frequencies in rad/s")
-    spectrum = diagonalize(params, u_ij, d_i, backend=get_backend(backend))
+    spectrum = diagonalize(params, u_ij, d_i, shifts=shifts, backend=get_backend(backend))
     strengths = transition_strengths(spectrum)
     result = solve_from_operators(spectrum, strengths, omega_mw, u_ij, d_i, label=label)
     if keep_operators:
@@ -199,4 +205,5 @@ def solve_from_operators(
         magnetization=magnetization,
         iz=iz,
         populations=populations,
+        shifts=None if spectrum.shifts is None else np.asarray(spectrum.shifts, dtype=float),
     )

@@ -55,10 +55,10 @@ def test_automatic_solver_follows_the_backend(override, solver, jobs):
 
 def test_shared_points_are_merged():
     points = realization_points(validate_config({}, SCHEMA))
-    assert ("3.35", "15") in points
-    assert len(points[("3.35", "15")]) == 121  # fig2 grid, which contains fig3's -0.5
-    assert -0.5 in points[("3.35", "15")]
-    assert points[("7", "15")] == [-0.5]
+    shared = points[("paper", "12", "3.35", "15")]
+    assert len(shared["offsets"]) == 121  # fig2 grid, which contains fig3's -0.5
+    assert -0.5 in shared["offsets"] and shared["realizations"] == 100
+    assert points[("paper", "12", "7", "15")] == {"offsets": [-0.5], "realizations": 100}
 
 
 MALFORMED = [
@@ -135,7 +135,7 @@ def test_offsets_have_one_exact_key():
     assert offset_key(grid[40]) == "-0.5" and canonical_offset(grid[40]) == -0.5
     assert canonical_offset(0.1 + 0.2) == 0.3 and offset_key(-0.475) == "-0.475"
     config = validate_config({}, SCHEMA)
-    offsets = realization_points(config)[("3.35", "15")]
+    offsets = realization_points(config)[("paper", "12", "3.35", "15")]["offsets"]
     assert len(offsets) == 121 and offsets.count(-0.5) == 1
     assert all(canonical_offset(o) == o for o in offsets)
     points = figure_points(config)

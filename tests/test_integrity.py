@@ -77,8 +77,8 @@ def test_tiny_hyperfine_is_refused_by_the_cli(tmp_path):
 
 
 def _point_copy(smoke, tmp_path):
-    src = smoke / "results" / "realizations" / "N6" / "B5" / "U15"
-    dst = tmp_path / "results" / "realizations" / "N6" / "B5" / "U15"
+    src = smoke / "results" / "realizations" / "paper" / "N6" / "B5" / "U15"
+    dst = tmp_path / "results" / "realizations" / "paper" / "N6" / "B5" / "U15"
     shutil.copytree(src, dst)
     tables = [dst / f"r{r:04d}.parquet" for r in range(3)]
     return tables, [t.with_name(t.name.replace(".parquet", ".states.parquet")) for t in tables]
@@ -114,7 +114,7 @@ def test_realization_files_swapped_or_given_twice_are_refused(smoke, tmp_path):
 
 
 def test_point_table_of_the_wrong_kind_is_refused(smoke, tmp_path):
-    point = smoke / "results" / "points" / "N6" / "B3.35" / "U15"
+    point = smoke / "results" / "points" / "paper" / "N6" / "B3.35" / "U15"
     wrong = tmp_path / "fluctuations.parquet"
     shutil.copy(point / "kl.parquet", wrong)
     with pytest.raises(DataFileError, match="fluctuations.parquet"):
@@ -143,7 +143,7 @@ def test_wrong_kind_of_table_stops_the_figure_rule(smoke, tmp_path):
     exact P_n; now the figure table rule fails and names the file."""
     work = tmp_path / "run"
     shutil.copytree(smoke, work, ignore=shutil.ignore_patterns(".snakemake"))
-    point = work / "results" / "points" / "N6" / "B3.35" / "U15"
+    point = work / "results" / "points" / "paper" / "N6" / "B3.35" / "U15"
     shutil.copy(point / "kl.parquet", point / "fluctuations.parquet")
     proc = run_snakemake(
         work, "results/tables/fig3.parquet", "--cores", "1", "--configfile", str(SMOKE), "--forcerun", "table_figure",
@@ -196,7 +196,7 @@ def test_results_go_stale_when_the_physics_changes(smoke, tmp_path):
         copy_ = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
         copy_(ROOT / name, checkout / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if (ROOT / name).is_dir() else {}))
     work = tmp_path / "work"
-    target = "results/realizations/N6/B5/U15/r0000.parquet"
+    target = "results/realizations/paper/N6/B5/U15/r0000.parquet"
 
     def snakemake(*args, **kw):
         env = dict(__import__("os").environ, OPENBLAS_NUM_THREADS="1")
@@ -247,7 +247,7 @@ def test_exponent_formatted_values_make_plain_paths(tmp_path):
     from dnpmbl.pipeline.config import fmt, realization_points
 
     config = validate_config({"fig3": {"u_mhz": [1e-05, 15]}}, SCHEMA)
-    assert ("3.35", "0.00001") in realization_points(config)
+    assert ("paper", "12", "3.35", "0.00001") in realization_points(config)
     assert fmt(1e-05) == "0.00001" and fmt(3.35) == "3.35" and fmt(15.0) == "15"
     smoke = yaml.safe_load(SMOKE.read_text())
     smoke["fig3"]["u_mhz"] = [1e-05, 15]

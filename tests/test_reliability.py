@@ -134,7 +134,7 @@ def test_corrupt_input_fails_its_rule_with_the_file_name_and_keep_going_finishes
     --keep-going every other job still finishes."""
     workdir = tmp_path / "run"
     shutil.copytree(smoke, workdir, symlinks=True)
-    bad = workdir / "results" / "realizations" / "N6" / "B5" / "U15" / "r0002.parquet"
+    bad = workdir / "results" / "realizations" / "paper" / "N6" / "B5" / "U15" / "r0002.parquet"
     bad.write_bytes(bad.read_bytes()[:200])
     # Remove the figures, so that jobs independent of the bad point have work to do.
     for path in list((workdir / "results" / "tables").glob("*")) + list((workdir / "results" / "figures").glob("*")):

@@ -24,6 +24,6 @@ def test_join_is_exact_and_refuses_offsets_that_do_not_match():
 
 
 def test_every_figure_has_a_table_function():
-    assert sorted(FIGURE_TABLES) == ["fig2", "fig3", "fig4", "fig5"]
+    assert sorted(FIGURE_TABLES) == ["fig2", "fig3", "fig4", "fig5", "s1", "s2", "s3", "s4"]
     with pytest.raises(ValueError, match="unknown figure"):
         figure_table("fig6", {}, {}, {})

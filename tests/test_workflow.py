@@ -69,7 +69,7 @@ def test_smoke_fig3_table(smoke):
     a = left[left["u_mhz"] == 15.0].iloc[0]
     b = right[right["b_tesla"] == 3.35].iloc[0]
     assert a["p_n_mean"] == b["p_n_mean"] and a["p_n_fm"] == b["p_n_fm"]
-    assert len(list((smoke / "results" / "realizations" / "N6").glob("B3.35/U15"))) == 1
+    assert len(list((smoke / "results" / "realizations" / "paper" / "N6").glob("B3.35/U15"))) == 1
 
 
 def test_smoke_fig4_table(smoke):
@@ -94,7 +94,7 @@ def test_one_realization_recomputed_alone(smoke):
     gives the same numbers. Bit equality holds only at the same BLAS thread count (the
     rule ran with 1 thread, this process may use more, and BLAS sums in another order),
     so populations are compared to 1e-12 relative."""
-    path = smoke / "results" / "realizations" / "N6" / "B5" / "U15" / "r0001.parquet"
+    path = smoke / "results" / "realizations" / "paper" / "N6" / "B5" / "U15" / "r0001.parquet"
     rows = pq.read_table(path).to_pylist()
     row = rows[0]
     params = params_from_row(row)
@@ -124,7 +124,7 @@ def test_rerun_does_nothing(smoke):
 
 
 def _realization_targets(n=6, b="5", u="15", count=3):
-    return [f"results/realizations/N{n}/B{b}/U{u}/r{r:04d}.parquet" for r in range(count)]
+    return [f"results/realizations/paper/N{n}/B{b}/U{u}/r{r:04d}.parquet" for r in range(count)]
 
 
 def test_split_realization_jobs_give_the_combined_jobs_numbers(smoke, tmp_path):

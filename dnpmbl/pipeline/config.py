@@ -90,7 +90,7 @@ def validate_config(config: dict, schema_path) -> dict:
         config = {}
     if not isinstance(config, dict):
         raise ConfigError(f"config must be a mapping, got {type(config).__name__}")
-    schema = load_schema(schema_path)
+    schema = with_model_properties(load_schema(schema_path))
     config = copy.deepcopy(config)
     _check_keys_and_numbers(config)
     validator = _with_defaults(jsonschema.Draft7Validator)(schema)
@@ -103,6 +103,33 @@ def validate_config(config: dict, schema_path) -> dict:
     check_semantics(config)
     resolve_automatic(config)
     return config
+
+
+def with_model_properties(schema: dict) -> dict:
+    """The schema with ``models``' entries taking the keys of ``physics``, without their
+    defaults (a model names only what it changes; the rest is the config's physics)."""
+    schema = copy.deepcopy(schema)
+    physics = schema["properties"]["physics"]["properties"]
+    entry = schema["properties"]["models"]["additionalProperties"]
+    entry["properties"] = {name: {k: v for k, v in sub.items() if k != "default"} for name, sub in physics.items()}
+    return schema
+
+
+#: The name of the config's own model (its ``physics``), beside the variants of ``models``.
+PAPER_MODEL = "paper"
+
+
+def model_names(config: dict) -> list[str]:
+    return [PAPER_MODEL, *sorted(config["models"])]
+
+
+def model_physics(config: dict, model: str) -> dict:
+    """The physics of model ``model``: the config's ``physics`` with the model's changes."""
+    if model == PAPER_MODEL:
+        return dict(config["physics"])
+    if model not in config["models"]:
+        raise ConfigError(f"config key models: no model named {model!r} (models: {', '.join(model_names(config))})")
+    return {**config["physics"], **config["models"][model]}
 
 
 def resolve_automatic(config: dict) -> None:
@@ -119,7 +146,24 @@ def check_semantics(config: dict) -> None:
         raise ConfigError("config key stationary_solver: gth runs on the cpu only; the gpu backend uses lu (or auto)")
     if config["n_spins"] > MAX_SPINS_STATIONARY:
         raise ConfigError(f"config key n_spins: {config['n_spins']} exceeds the memory limit {MAX_SPINS_STATIONARY}")
-    check_hyperfine(config)
+    for model in model_names(config):
+        check_hyperfine(config, model)
+    for model in config["beyond"]["sensitivity"]["models"]:
+        if model not in config["models"]:
+            raise ConfigError(
+                f"config key beyond.sensitivity.models: {model!r} is not defined under models "
+                f"(defined: {', '.join(sorted(config['models'])) or 'none'})"
+            )
+    for key in ("realizations", "level_statistics.realizations"):
+        mapping = config["beyond"]["realizations"] if key == "realizations" else config["beyond"]["level_statistics"]["realizations"]
+        for n in mapping:
+            if not str(n).isdigit():
+                raise ConfigError(f"config key beyond.{key}.{n}: keys must be spin numbers N")
+    for n in config["beyond"]["level_statistics"]["n_spins"]:
+        if n % 2:
+            raise ConfigError(f"config key beyond.level_statistics.n_spins: N = {n} is odd; the Sz = 0 sector needs even N")
+    if max(config["beyond"]["n_spins"]) > MAX_SPINS_STATIONARY and any(f in config["figures"] for f in ("s1", "s2")):
+        raise ConfigError(f"config key beyond.n_spins: the memory limit is N = {MAX_SPINS_STATIONARY}")
     example = fig4["example_n_spins"]
     if example in fig4["n_spins"] and fig4["example_realization"] >= fig4_realizations(config, example):
         raise ConfigError(
@@ -151,19 +195,19 @@ def check_semantics(config: dict) -> None:
             raise ConfigError(f"config key {name}: duplicate values {values}")
 
 
-def check_hyperfine(config: dict) -> None:
+def check_hyperfine(config: dict, model: str = PAPER_MODEL) -> None:
     """D must clear ten times :data:`dnpmbl.model.HYPERFINE_MIN_RATIO` of the largest other
     frequency at any point of the config (the drawn couplings ``|D_i|`` scatter around
     ``D / sqrt(N)``), or the jobs would refuse it, or compute a wrong P_n."""
-    physics, fig2, fig3 = config["physics"], config["fig2"], config["fig3"]
-    fields = [fig2["b_tesla"], fig3["b_tesla"], *fig3["b_scan_tesla"]]
-    u_values = [*fig2["u_mhz"], *fig3["u_mhz"], fig3["u_fixed_mhz"]]
+    physics, fig2, fig3, beyond = model_physics(config, model), config["fig2"], config["fig3"], config["beyond"]
+    fields = [fig2["b_tesla"], fig3["b_tesla"], *fig3["b_scan_tesla"], beyond["b_tesla"], *beyond["b_scan"]["b_tesla"]]
+    u_values = [*fig2["u_mhz"], *fig3["u_mhz"], fig3["u_fixed_mhz"], *beyond["u_mhz"], *beyond["sensitivity"]["u_mhz"]]
     zeeman = max(physics["delta_omega_e_mhz"], physics["omega_n_mhz"]) * max(fields) / physics["b_ref_tesla"]
     scale = max(zeeman, max(u_values))
     need = 10 * HYPERFINE_MIN_RATIO * scale
     if not physics["d_mhz"] >= need:
         raise ConfigError(
-            f"config key physics.d_mhz: {physics['d_mhz']:g} MHz is below {need:.3g} MHz, "
+            f"config key {'physics' if model == PAPER_MODEL else 'models.' + model}.d_mhz: {physics['d_mhz']:g} MHz is below {need:.3g} MHz, "
             f"{10 * HYPERFINE_MIN_RATIO:.0e} of the largest other frequency (max(dw_e, w_n, U) = {scale:.4g} MHz): "
             "double precision cannot resolve the nuclear spin's coupling there (D = 0 leaves P_n undetermined)"
         )
@@ -212,6 +256,20 @@ def fig2_offsets(config: dict) -> list[float]:
     return [canonical_offset(x) for x in np.linspace(f["offset_min"], f["offset_max"], f["offset_points"])]
 
 
+def fixed_offset(config: dict, b_tesla: float) -> float:
+    """The offset (in units of dw_e at ``b_tesla``) that keeps w_MW - w_e at its value at
+    the reference field, ``mw_offset dw_e(b_ref)``: ``mw_offset b_ref / B``
+    (``fig3.b_scan_offset: fixed``)."""
+    return canonical_offset(config["mw_offset"] * config["physics"]["b_ref_tesla"] / float(b_tesla))
+
+
+def b_scan_offset(config: dict, b_tesla: float, convention: str | None = None) -> float:
+    """The offset of the B scan at ``b_tesla`` under ``convention`` (scaled or fixed;
+    default: the config's ``fig3.b_scan_offset``)."""
+    convention = convention or config["fig3"]["b_scan_offset"]
+    return canonical_offset(config["mw_offset"]) if convention == "scaled" else fixed_offset(config, b_tesla)
+
+
 def figure_points(config: dict) -> dict:
     """The (B, U) points (floats, T and MHz) each figure draws: ``fig2`` (the DNP profiles),
     ``fig3_u`` (U scan, also Fig. 5) and ``fig3_b`` (B scan)."""
@@ -223,19 +281,104 @@ def figure_points(config: dict) -> dict:
     }
 
 
-def realization_points(config: dict) -> dict:
-    """``{(b_text, u_text): sorted offsets}`` of every (B, U) point of Figs. 2, 3, 5.
+def _realizations_for(mapping: dict, default: int, n: int) -> int:
+    return int(mapping.get(str(n), default))
 
-    Points requested by two figures are merged (computed once), with the union of their
-    microwave offsets.
+
+def beyond_scans(config: dict) -> dict:
+    """The scans of Figures S1-S4, by name: each one model at one N over a list of (B, U)
+    points, with the microwave offsets of each point and the realizations ``0..R-1`` they
+    share (joint bootstrap over realizations across the scan).
+
+    ``{name: {"model", "n_spins", "realizations", "points": [(b, u), ...],
+    "offsets": {(b_text, u_text): [offsets]}, "figures": {...}}}``. Empty unless
+    ``figures`` asks for s1-s4.
+    """
+    wanted = set(config["figures"])
+    beyond = config["beyond"]
+    scans: dict = {}
+    mw = canonical_offset(config["mw_offset"])
+
+    def add(name, model, n, points, offsets_of, realizations, figure):
+        scan = scans.setdefault(
+            name, {"model": model, "n_spins": n, "realizations": realizations, "points": [], "offsets": {}, "figures": set()}
+        )
+        scan["realizations"] = max(scan["realizations"], realizations)
+        scan["figures"].add(figure)
+        for b, u in points:
+            key = (fmt(b), fmt(u))
+            if key not in scan["offsets"]:
+                scan["points"].append((float(b), float(u)))
+            scan["offsets"].setdefault(key, set()).update(offsets_of(b, u))
+
+    u_points = [(beyond["b_tesla"], u) for u in sorted(beyond["u_mhz"])]
+    if wanted & {"s1", "s2"}:
+        for n in beyond["n_spins"]:
+            r = _realizations_for(beyond["realizations"], beyond["default_realizations"], n)
+            add(f"u_N{n}", PAPER_MODEL, n, u_points, lambda b, u: [mw], r, "s1")
+    if "s3" in wanted:
+        sens = beyond["sensitivity"]
+        n, r = sens["n_spins"], sens["realizations"]
+        points = [(beyond["b_tesla"], u) for u in sorted(sens["u_mhz"])]
+        offsets = [mw, *(canonical_offset(o) for o in sens["mw_offsets"])]
+        add(f"u_N{n}", PAPER_MODEL, n, points, lambda b, u: offsets, r, "s3")
+        for model in sens["models"]:
+            add(f"u_N{n}_{model}", model, n, points, lambda b, u: [mw], r, "s3")
+    if "s4" in wanted:
+        bs = beyond["b_scan"]
+        points = [(b, bs["u_mhz"]) for b in sorted(bs["b_tesla"])]
+        add(f"b_N{bs['n_spins']}", PAPER_MODEL, bs["n_spins"], points,
+            lambda b, u: [b_scan_offset(config, b, "scaled"), b_scan_offset(config, b, "fixed")], bs["realizations"], "s4")  # fmt: skip
+    for scan in scans.values():
+        scan["offsets"] = {key: sorted(values) for key, values in scan["offsets"].items()}
+        scan["points"].sort()
+    return scans
+
+
+def realization_points(config: dict) -> dict:
+    """``{(model, n_text, b_text, u_text): {"offsets": sorted offsets, "realizations": R}}``
+    of every point whose realizations the requested figures need.
+
+    Points requested twice (by two figures or scans) are computed once, with the union of
+    their microwave offsets and the largest number of realizations.
     """
     points: dict = {}
-    wanted = figure_points(config)
-    offsets = {"fig2": fig2_offsets(config), "fig3_u": [config["mw_offset"]], "fig3_b": [config["mw_offset"]]}
-    for figure, pairs in wanted.items():
-        for b, u in pairs:
-            points.setdefault((fmt(b), fmt(u)), set()).update(canonical_offset(o) for o in offsets[figure])
-    return {key: sorted(offsets) for key, offsets in sorted(points.items(), key=lambda kv: (float(kv[0][0]), float(kv[0][1])))}
+
+    def add(model, n, b, u, offsets, realizations):
+        entry = points.setdefault((model, str(int(n)), fmt(b), fmt(u)), {"offsets": set(), "realizations": 0})
+        entry["offsets"].update(canonical_offset(o) for o in offsets)
+        entry["realizations"] = max(entry["realizations"], int(realizations))
+
+    wanted = set(config["figures"])
+    paper = figure_points(config)
+    n, r, mw = config["n_spins"], config["realizations"], config["mw_offset"]
+    if "fig2" in wanted:
+        for b, u in paper["fig2"]:
+            add(PAPER_MODEL, n, b, u, fig2_offsets(config), r)
+    if wanted & {"fig3", "fig5"}:
+        for b, u in paper["fig3_u"]:
+            add(PAPER_MODEL, n, b, u, [mw], r)
+    if "fig3" in wanted:
+        for b, u in paper["fig3_b"]:
+            add(PAPER_MODEL, n, b, u, [b_scan_offset(config, b)], r)
+    for scan in beyond_scans(config).values():
+        for b, u in scan["points"]:
+            add(scan["model"], scan["n_spins"], b, u, scan["offsets"][(fmt(b), fmt(u))], scan["realizations"])
+    order = lambda kv: (kv[0][0] != PAPER_MODEL, kv[0][0], int(kv[0][1]), float(kv[0][2]), float(kv[0][3]))  # noqa: E731
+    return {key: {"offsets": sorted(v["offsets"]), "realizations": v["realizations"]} for key, v in sorted(points.items(), key=order)}
+
+
+def level_statistics_points(config: dict) -> dict:
+    """``{(n_text, u_text): realizations}`` of <r> (marker (b) of Figure S2); empty unless
+    ``figures`` asks for s2."""
+    if "s2" not in config["figures"]:
+        return {}
+    ls, beyond = config["beyond"]["level_statistics"], config["beyond"]
+    return {
+        (str(n), fmt(u)): _realizations_for(ls["realizations"], ls["default_realizations"], n)
+        for n in sorted(ls["n_spins"])
+        for u in sorted(beyond["u_mhz"])
+    }
 
 
 def fig4_realizations(config: dict, n_spins: int) -> int:
@@ -251,6 +394,10 @@ _FURTHER_FREQUENCY_S_N12 = 2.1
 _EIGENSTATES_S = {8: 0.64, 10: 0.64, 12: 0.8, 14: 7.4, 16: 600.0}
 
 
+def _eigenstates_seconds(n: int) -> float:
+    return _EIGENSTATES_S.get(n, _EIGENSTATES_S[16] * (math.comb(n, n // 2) / 12870) ** 3)
+
+
 def _cube_sum(n: int) -> float:
     return float(sum((2 * math.comb(n, k)) ** 3 for k in range(n + 1)))
 
@@ -258,17 +405,20 @@ def _cube_sum(n: int) -> float:
 def estimate_core_seconds(config: dict) -> dict:
     """Rough core-seconds of a validated config, from the per-job times measured on 2
     cores: ``{"realizations": ..., "eigenstates": ..., "analyses": ..., "total": ...}``."""
-    scale = _cube_sum(config["n_spins"]) / _cube_sum(12)
     realizations = 0.0
-    for offsets in realization_points(config).values():
-        per = _REALIZATION_S_N12 + _FURTHER_FREQUENCY_S_N12 * (len(offsets) - 1)
-        realizations += config["realizations"] * per * scale
+    analyses = 0.0
+    points = realization_points(config)
+    for (_, n, _, _), point in points.items():
+        per = _REALIZATION_S_N12 + _FURTHER_FREQUENCY_S_N12 * (len(point["offsets"]) - 1)
+        realizations += point["realizations"] * per * _cube_sum(int(n)) / _cube_sum(12)
+        # Analyses: ~2,000 core-seconds for the paper config (21 points x 100 realizations).
+        analyses += 2000.0 / 21 * point["realizations"] / 100 * 2 ** (int(n) - 12)
     eigenstates = 0.0
     fig4 = config["fig4"]
-    for n in fig4["n_spins"]:
-        per = _EIGENSTATES_S.get(n, _EIGENSTATES_S[16] * (math.comb(n, n // 2) / 12870) ** 3)
-        eigenstates += fig4_realizations(config, n) * len(fig4["u_mhz"]) * per
-    # Analyses: ~2,000 core-seconds for the paper config (21 points x 100 realizations).
-    analyses = 2000.0 * len(realization_points(config)) / 21 * config["realizations"] / 100
+    if "fig4" in config["figures"]:
+        for n in fig4["n_spins"]:
+            eigenstates += fig4_realizations(config, n) * len(fig4["u_mhz"]) * _eigenstates_seconds(n)
+    for (n, _), count in level_statistics_points(config).items():
+        eigenstates += count * _eigenstates_seconds(int(n))
     total = realizations + eigenstates + analyses
     return {"realizations": realizations, "eigenstates": eigenstates, "analyses": analyses, "total": total}

@@ -21,6 +21,7 @@ from .. import __version__
 from ..backend import to_host
 from ..diagonalization import Spectrum
 from ..files import atomic_path
+from ..model import zeeman_shifts
 from ..params import Parameters
 from ..spin_temperature import SpinTemperature
 from ..strengths import Strengths
@@ -58,6 +59,7 @@ _PARAM_NAMES = {
 #: One row per microwave frequency of one realization (output of the steady-state rule).
 REALIZATION_SCHEMA = pa.schema(
     [
+        pa.field("model", pa.string()),
         pa.field("b_tesla", pa.float64()),
         pa.field("u_mhz", pa.float64()),
         pa.field("seed", pa.int64()),
@@ -72,6 +74,8 @@ REALIZATION_SCHEMA = pa.schema(
         *PARAM_FIELDS,
         pa.field("u_ij_rad_s", pa.list_(pa.float64())),
         pa.field("d_i_rad_s", pa.list_(pa.float64())),
+        pa.field("zeeman_shifts", pa.string()),
+        pa.field("zeeman_shifts_rad_s", pa.list_(pa.float64())),
         pa.field("populations", pa.list_(pa.float64())),
         pa.field("dnpmbl_version", pa.string()),
     ]
@@ -111,6 +115,9 @@ def _pe_fields() -> list:
     return out
 
 
+#: The statistics of a scan (:func:`dnpmbl.crossover.stationary_statistics`).
+SCAN_STATISTICS = ("p_n_mean", "p_n_fm", "ratio", "p_n_std", "kl_mean")
+
 #: One row per microwave offset of one (N, B, U) point, by analysis (``kind``). The
 #: analyses write with these schemas and every reader checks a file against its kind's.
 POINT_SCHEMAS = {
@@ -142,6 +149,32 @@ POINT_SCHEMAS = {
         ]
     ),
     "pe": pa.schema([*_POINT_KEYS, *_doubles("omega_mw_rad_s"), *_pe_fields()]),
+    # A scan (Figures S1-S4): one row per point and offset of one model at one N, with the
+    # statistics on all realizations, their bootstrap errors and the resamples themselves
+    # (the same resampled realizations at every point of the scan).
+    "scan": pa.schema(
+        [
+            pa.field("scan", pa.string()),
+            pa.field("model", pa.string()),
+            *_POINT_KEYS,
+            pa.field("n_realizations", pa.int64()),
+            *_doubles("omega_n_mhz", "d_mhz"),
+            pa.field("zeeman_shifts", pa.string()),
+            *[f for name in SCAN_STATISTICS for f in _doubles(name, f"{name}_se")],
+            *[pa.field(f"{name}_boot", pa.list_(pa.float64())) for name in SCAN_STATISTICS],
+        ]
+    ),
+    # <r> of the electrons alone per realization at one (N, U) (marker (b) of Figure S2).
+    "levels": pa.schema(
+        [
+            pa.field("n_spins", pa.int64()),
+            *_doubles("b_tesla", "u_mhz"),
+            pa.field("seed", pa.int64()),
+            pa.field("realization", pa.int64()),
+            pa.field("dimension", pa.int64()),
+            *_doubles("r_mean"),
+        ]
+    ),
 }
 
 #: The columns every eigenstate file (Fig. 4) starts with; ``sz_1`` .. ``sz_N`` follow.
@@ -241,10 +274,13 @@ def read_table(path, schema: pa.Schema | None = None, *, columns=None) -> pa.Tab
     return table
 
 
-def realization_table(result, *, b_tesla, u_mhz, seed, realization, offsets) -> pa.Table:
-    """Per-frequency table of one solved realization (:data:`REALIZATION_SCHEMA`)."""
+def realization_table(result, *, b_tesla, u_mhz, seed, realization, offsets, model="paper", zeeman="equal") -> pa.Table:
+    """Per-frequency table of one solved realization (:data:`REALIZATION_SCHEMA`), with its
+    model's name and Zeeman model, and the Zeeman shifts it was computed with."""
     n_freq = result.omega_mw.size
+    shifts = result.shifts if result.shifts is not None else zeeman_shifts(result.params.n_spins, result.params.delta_omega_e)
     columns = {
+        "model": [str(model)] * n_freq,
         "b_tesla": [float(b_tesla)] * n_freq,
         "u_mhz": [float(u_mhz)] * n_freq,
         "seed": [int(seed)] * n_freq,
@@ -259,6 +295,8 @@ def realization_table(result, *, b_tesla, u_mhz, seed, realization, offsets) -> 
         **{k: [v] * n_freq for k, v in params_columns(result.params).items()},
         "u_ij_rad_s": [result.u_ij.ravel().tolist()] * n_freq,
         "d_i_rad_s": [result.d_i.tolist()] * n_freq,
+        "zeeman_shifts": [str(zeeman)] * n_freq,
+        "zeeman_shifts_rad_s": [np.asarray(shifts, dtype=float).tolist()] * n_freq,
         "populations": [row.tolist() for row in result.populations],
         "dnpmbl_version": [__version__] * n_freq,
     }
@@ -287,6 +325,8 @@ def save_operators(path, spectrum: Spectrum, strengths: Strengths, *, extra: dic
         "params": np.array(json.dumps(spectrum.params.as_dict())),
         "n_sectors": np.array(len(spectrum.sectors)),
     }
+    if spectrum.shifts is not None:
+        arrays["shifts"] = np.asarray(spectrum.shifts, dtype=float)
     for k, sector in enumerate(spectrum.sectors):
         arrays[f"reduced_energies_{k}"] = sector.reduced_energies
         arrays[f"iz_{k}"] = sector.iz
@@ -327,10 +367,11 @@ def load_operators(path, *, backend=None):
                     flip.append(data[f"flip_{k}"])
                     sx.append(data[f"sx_{k}"])
             extra = {key[6:]: data[key] for key in data.files if key.startswith("extra_")}
+            shifts = data["shifts"] if "shifts" in data.files else None
     except Exception as exc:
         raise DataFileError(f"{path}: not a readable operator file ({type(exc).__name__}: {exc})") from None
     strengths = Strengths(tuple(flip), tuple(sx), tuple(dephase)).to_backend(backend)
-    return params, Spectrum(params, tuple(sectors), backend), strengths, extra
+    return params, Spectrum(params, tuple(sectors), backend, shifts), strengths, extra
 
 
 class PointData:
@@ -357,15 +398,17 @@ class PointData:
         self.p_n = p_n
 
 
-#: Where the workflow keeps a realization: .../N{n}/B{b}/U{u}/r{rrrr}.parquet
-_REALIZATION_PATH = re.compile(r"N(\d+)/B([0-9.]+)/U([0-9.]+)/r(\d+)\.parquet$")
+#: Where the workflow keeps a realization: .../{model}/N{n}/B{b}/U{u}/r{rrrr}.parquet
+_REALIZATION_PATH = re.compile(r"(?:^|/)([a-z][a-z0-9._-]*)/N(\d+)/B([0-9.]+)/U([0-9.]+)/r(\d+)\.parquet$")
 
 
 def check_realization_identity(path, table: pa.Table, *, seed: int | None = None) -> None:
-    """Check that a realization table is what its path says: N, B, U and the realization
-    index recorded in every row equal those of the path (where the path has the workflow's
-    layout), and the seed is ``seed`` (if given). A file copied over another is refused."""
+    """Check that a realization table is what its path says: the model, N, B, U and the
+    realization index recorded in every row equal those of the path (where the path has the
+    workflow's layout), and the seed is ``seed`` (if given). A file copied over another is
+    refused."""
     recorded = {
+        "model": set(table.column("model").to_pylist()),
         "n_spins": set(table.column("n_spins").to_pylist()),
         "b_tesla": set(table.column("b_tesla").to_pylist()),
         "u_mhz": set(table.column("u_mhz").to_pylist()),
@@ -378,8 +421,8 @@ def check_realization_identity(path, table: pa.Table, *, seed: int | None = None
     match = _REALIZATION_PATH.search(Path(path).as_posix())
     expected = {}
     if match:
-        n, b, u, r = match.groups()
-        expected = {"n_spins": int(n), "b_tesla": float(b), "u_mhz": float(u), "realization": int(r)}
+        model, n, b, u, r = match.groups()
+        expected = {"model": model, "n_spins": int(n), "b_tesla": float(b), "u_mhz": float(u), "realization": int(r)}
     if seed is not None:
         expected["seed"] = int(seed)
     for name, value in expected.items():
@@ -394,7 +437,7 @@ def load_point(table_paths, states_paths, *, with_populations: bool = True, seed
     states file the one its table was computed with)."""
     if len(table_paths) != len(states_paths) or not table_paths:
         raise DataFileError("a point needs one states file per realization table, and at least one")
-    columns = ["offset", "omega_mw_rad_s", "p_n", "realization", "seed", "b_tesla", "u_mhz", "mean_reduced_energy_rad_s"]
+    columns = ["model", "offset", "omega_mw_rad_s", "p_n", "realization", "seed", "b_tesla", "u_mhz", "mean_reduced_energy_rad_s"]
     columns += [f.name for f in PARAM_FIELDS if f.name != "n_spins"] + ["n_spins"]
     if with_populations:
         columns.append("populations")

@@ -76,8 +76,9 @@ def write_realization(smk, result, offsets, backend, logger: logging.Logger) -> 
         result.p_n[:5], result.residual.max(), clipped,
     )  # fmt: skip
     table = realization_table(
-        result, b_tesla=float(w.b), u_mhz=float(w.u), seed=int(smk.params.seed), realization=int(w.r), offsets=offsets
-    )
+        result, b_tesla=float(w.b), u_mhz=float(w.u), seed=int(smk.params.seed), realization=int(w.r), offsets=offsets,
+        model=w.model, zeeman=smk.params.physics["zeeman_shifts"],
+    )  # fmt: skip
     how = {"backend": backend.name, "stationary_solver": backend.stationary, "most_negative_clipped": clipped}
     write_table(table, smk.output.table, metadata={**how, **code_provenance(smk.params.source)})
     write_table(states_table(result), smk.output.states)
@@ -112,7 +113,8 @@ def realization_request(smk, params: Parameters) -> tuple[list[float], list[floa
     w = smk.wildcards
     offsets = [float(o) for o in smk.params.offsets]
     omegas = [params.microwave_frequency(o) for o in offsets]
-    return offsets, omegas, f"N={w.n} B={w.b} T U={w.u} MHz realization {int(w.r)}"
+    model = "" if w.model == "paper" else f"model {w.model} "
+    return offsets, omegas, f"{model}N={w.n} B={w.b} T U={w.u} MHz realization {int(w.r)}"
 
 
 class Stopwatch:

@@ -1,4 +1,5 @@
-"""Figures 2-5 in the style of a physics paper, from the tables of the workflow."""
+"""Figures 2-5, and S1-S4 beyond the paper, in the style of a physics paper, from the
+tables of the workflow."""
 
 from __future__ import annotations
 
@@ -152,7 +153,119 @@ def _panel_tags(*axes) -> None:
         ax.set_title(f"({tag})", loc="left", fontsize=9)
 
 
-FIGURES = {"fig2": figure2, "fig3": figure3, "fig4": figure4, "fig5": figure5}
+def figure_s1(table: pd.DataFrame):
+    """Finite-size scaling against U, one colour per N: (a) mean exact P_n / P_n^FM,
+    (b) std(P_n) over realizations, (c) mean D_KL; bootstrap standard errors."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 3, figsize=(7.0, 2.6), constrained_layout=True)
+        panels = (("ratio", r"$\overline{P_n}\,/\,P_n^{FM}$", False), ("p_n_std", r"std$(P_n)$", True),
+                  ("kl_mean", r"$\overline{D_{KL}}$", True))  # fmt: skip
+        for color, (n, rows) in zip(COLORS, table.groupby("n_spins")):
+            rows = rows.sort_values("u_mhz")
+            label = f"N = {int(n)} ({int(rows['n_realizations'].iloc[0])} real.)"
+            for ax, (col, ylabel, log) in zip(axes, panels):
+                ax.errorbar(rows["u_mhz"], rows[col], yerr=rows[f"{col}_se"], fmt="o-", color=color, ms=3,
+                            elinewidth=0.7, capsize=1.5, label=label)
+                ax.set_ylabel(ylabel)
+                if log:
+                    ax.set_yscale("log")
+        axes[0].axhline(1.0, color="0.6", lw=0.6, ls=":")
+        for ax in axes:
+            ax.set_xlabel(r"$U/2\pi$ (MHz)")
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=len(table["n_spins"].unique()) or 1)
+        _panel_tags(*axes)
+        return fig
+
+
+#: How Figure S2 names each marker.
+MARKER_LABELS = {
+    "ratio": r"(a) $\overline{P_n}/P_n^{FM}$ reaches %s",
+    "level_statistics": r"(b) $\langle r\rangle$ crosses Poisson-GOE midpoint",
+    "p_n_std": r"(c) std$(P_n)$ falls below %s",
+    "kl": r"(d) $\overline{D_{KL}}$ falls below %s",
+}
+
+
+def figure_s2(table: pd.DataFrame):
+    """Crossover U_c against 1/N, one series per marker, bootstrap standard errors; a
+    marker that does not cross within the scanned U at some N has no point there."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(3.6, 3.4), constrained_layout=True)
+        for k, (marker, label) in enumerate(MARKER_LABELS.items()):
+            rows = table[table["marker"] == marker].sort_values("n_spins")
+            if rows.empty:
+                continue
+            threshold = rows["threshold"].iloc[0]
+            text = label % f"{threshold:g}" if "%s" in label else label
+            ax.errorbar(rows["inverse_n"], rows["u_c"], yerr=rows["u_c_se"], fmt="os^D"[k] + "-", color=COLORS[k], ms=3.5,
+                        elinewidth=0.7, capsize=1.5, label=text)
+        spins = sorted(table["n_spins"].unique())
+        ax.set_xticks([1 / n for n in spins], [f"1/{n}" for n in spins])
+        ax.set_xlim(0, None)
+        ax.set_xlabel("$1/N$")
+        ax.set_ylabel(r"$U_c/2\pi$ (MHz)")
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=1)
+        return fig
+
+
+def figure_s3(table: pd.DataFrame):
+    """Mean exact / FM against U at one N under each variant (model, microwave offset), with
+    U_c of marker (a) in the legend."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(3.6, 3.6), constrained_layout=True)
+        styles = "os^Dv<>p"
+        for k, (variant, rows) in enumerate(table.groupby("variant", sort=False)):
+            rows = rows.sort_values("u_mhz")
+            u_c, se = rows["u_c_ratio"].iloc[0], rows["u_c_ratio_se"].iloc[0]
+            tag = f"$U_c$ = {u_c:.1f} ± {se:.1f}" if u_c == u_c else "$U_c$ outside the scan"
+            ax.errorbar(rows["u_mhz"], rows["ratio"], yerr=rows["ratio_se"], fmt=styles[k % 8] + "-",
+                        color=COLORS[k % len(COLORS)], ms=3, elinewidth=0.7, capsize=1.5, label=f"{variant} ({tag})")
+        ax.axhline(1.0, color="0.6", lw=0.6, ls=":")
+        ax.set_xlabel(r"$U/2\pi$ (MHz)")
+        ax.set_ylabel(r"$\overline{P_n}\,/\,P_n^{FM}$")
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=1, fontsize=6.5)
+        _note(ax, table)
+        return fig
+
+
+def figure_s4(table: pd.DataFrame):
+    """The B scan with the microwave offset scaled with dw_e (left) or fixed in MHz (right):
+    exact mean (disks, standard error; band: std over realizations), FM (triangles), PE."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(6.8, 3.0), sharey=True, constrained_layout=True)
+        titles = {"scaled": r"$(\omega_{MW}-\omega_e)/\delta\omega_e$ fixed", "fixed": r"$\omega_{MW}-\omega_e$ fixed in MHz"}
+        for ax, convention in zip(axes, ("scaled", "fixed")):
+            rows = table[table["convention"] == convention].sort_values("b_tesla")
+            if rows.empty:
+                continue
+            x = rows["b_tesla"]
+            ax.fill_between(x, rows["p_n_mean"] - rows["p_n_std"], rows["p_n_mean"] + rows["p_n_std"], color="tab:red",
+                            alpha=0.15, lw=0, label="exact: ± std over realizations")
+            ax.errorbar(x, rows["p_n_mean"], yerr=rows["p_n_mean_se"], fmt="o", color="tab:red", ms=4, elinewidth=0.7,
+                        capsize=1.5, label="exact, Eq. (26): mean ± s.e.")
+            ax.errorbar(x, rows["p_n_fm"], yerr=rows["p_n_fm_se"], fmt="^", color="tab:blue", ms=4, mfc="none",
+                        elinewidth=0.7, label=r"Eq. (1), $\beta_{FM}$")
+            order = int(rows["pe_order"].iloc[0])
+            ax.plot(x, rows["p_n_pe"], "k--", label=rf"Eq. (1), $\beta_{{PE}}$ ($U^{order}$)")
+            ax.set_xlabel(r"$B$ (T)")
+            detuning = ", ".join(f"{d:.0f}" for d in rows["detuning_mhz"].iloc[[0, -1]])
+            ax.set_title(f"{titles[convention]}\n" + rf"($\omega_{{MW}}-\omega_e)/2\pi$ = {detuning} MHz at the ends", fontsize=7)
+        axes[0].set_ylabel(r"$P_n$")
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4)
+        fig.suptitle(f"{_summary(table)}, U = {table['u_mhz'].iloc[0]:g} MHz", fontsize=6.5, color="0.35", x=0.99, ha="right")
+        return fig
+
+
+FIGURES = {
+    "fig2": figure2,
+    "fig3": figure3,
+    "fig4": figure4,
+    "fig5": figure5,
+    "s1": figure_s1,
+    "s2": figure_s2,
+    "s3": figure_s3,
+    "s4": figure_s4,
+}
 
 
 def draw(name: str, table: pd.DataFrame):
@@ -170,4 +283,4 @@ def save(fig, pdf_path, png_path) -> None:
     plt.close(fig)
 
 
-__all__ = ["draw", "save", "figure2", "figure3", "figure4", "figure5"]
+__all__ = ["draw", "save", "figure2", "figure3", "figure4", "figure5", "figure_s1", "figure_s2", "figure_s3", "figure_s4"]

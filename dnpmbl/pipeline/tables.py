@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..crossover import R_MIDPOINT, crossing_with_error, mean_statistic, resample_indices
 from ..eth import EigenstateDiagnostics
-from .io import EIGENSTATE_SCHEMA, DataFileError, read_point_table, read_table
+from .config import fmt
+from .io import EIGENSTATE_SCHEMA, SCAN_STATISTICS, DataFileError, read_point_table, read_table
 
 POINT_KEYS = ["n_spins", "b_tesla", "u_mhz", "offset"]
 
@@ -145,7 +147,11 @@ def fig3_table(inputs, settings: dict) -> pd.DataFrame:
             fluctuations=read_frames(inputs[f"{side}_fluctuations"], "fluctuations"),
             pe=read_frames(inputs[f"{side}_pe"], "pe"),
         )
-        rows = at_offset(joined, float(settings["offset"]))
+        if panel == "U":
+            rows = at_offset(joined, float(settings["offset"]))
+        else:  # the B scan's offset at each field (fig3.b_scan_offset)
+            wanted = joined["b_tesla"].map(lambda b: settings["b_offsets"][fmt(b)])
+            rows = joined[joined["offset"].to_numpy() == wanted.to_numpy()].reset_index(drop=True)
         rows.insert(0, "panel", panel)
         panels.append(rows)
     table = pd.concat(panels, ignore_index=True)
@@ -174,7 +180,138 @@ def fig5_table(inputs, settings: dict) -> pd.DataFrame:
     return at_offset(joined, float(settings["offset"]))
 
 
-FIGURE_TABLES = {"fig2": fig2_table, "fig3": fig3_table, "fig4": fig4_table, "fig5": fig5_table}
+# --- Figures S1-S4 ---------------------------------------------------------------------
+
+
+def read_scans(paths) -> pd.DataFrame:
+    return read_frames(paths, "scan")
+
+
+def _without_resamples(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=[f"{name}_boot" for name in SCAN_STATISTICS])
+
+
+def s1_table(inputs, settings: dict) -> pd.DataFrame:
+    """Finite-size scaling: mean exact P_n, P_n^FM, their ratio, std(P_n) and mean D_KL
+    against U per N, paper model, at the config's offset (inputs: scans)."""
+    scans = read_scans(inputs["scans"])
+    scans = scans[scans["model"] == "paper"]
+    return _without_resamples(at_offset(scans, float(settings["offset"]))).sort_values(["n_spins", "u_mhz"]).reset_index(drop=True)
+
+
+#: The markers of Figure S2: (statistic, rising through the threshold?, threshold key).
+STATIONARY_MARKERS = {
+    "ratio": ("ratio", True, "ratio"),
+    "p_n_std": ("p_n_std", False, "p_n_std"),
+    "kl": ("kl_mean", False, "kl"),
+}
+
+
+def scan_crossings(scan: pd.DataFrame, statistic: str, level: float, rising: bool) -> dict:
+    """U_c of one statistic in one scan (rows of one N and offset), with its bootstrap error
+    from the resamples shared by the scan's points."""
+    scan = scan.sort_values("u_mhz")
+    replicates = np.vstack([scan[statistic].to_numpy(), np.vstack(scan[f"{statistic}_boot"].to_numpy()).T])
+    return crossing_with_error(scan["u_mhz"].to_numpy(), replicates, level, rising=rising)
+
+
+def level_crossings(frames: list[pd.DataFrame], n_resamples: int) -> list[dict]:
+    """Marker (b): U_c where <r> rises through the Poisson-GOE midpoint, per N, with one
+    bootstrap over realizations shared by the U points of that N."""
+    table = pd.concat(frames, ignore_index=True)
+    out = []
+    for n, rows in table.groupby("n_spins"):
+        us = np.sort(rows["u_mhz"].unique())
+        per_u = [rows[rows["u_mhz"] == u].sort_values("realization") for u in us]
+        counts = {len(frame) for frame in per_u}
+        if len(counts) != 1 or any((f["realization"].to_numpy() != per_u[0]["realization"].to_numpy()).any() for f in per_u):
+            raise DataFileError(f"level statistics of N = {n}: the U points do not share their realizations")
+        indices = resample_indices(counts.pop(), n_resamples, seed=0)
+        replicates = np.column_stack([mean_statistic(f["r_mean"].to_numpy(), indices) for f in per_u])
+        result = crossing_with_error(us, replicates, R_MIDPOINT, rising=True)
+        out.append({"marker": "level_statistics", "n_spins": int(n), "threshold": R_MIDPOINT, "realizations": len(per_u[0]), **result,
+                    "u_points": len(us)})  # fmt: skip
+    return out
+
+
+def s2_table(inputs, settings: dict) -> pd.DataFrame:
+    """Crossover U_c per marker and N, with bootstrap errors (inputs: scans, levels)."""
+    scans = at_offset(read_scans(inputs["scans"]), float(settings["offset"]))
+    scans = scans[scans["model"] == "paper"]
+    thresholds = settings["thresholds"]
+    rows = []
+    for n, scan in scans.groupby("n_spins"):
+        for marker, (statistic, rising, key) in STATIONARY_MARKERS.items():
+            result = scan_crossings(scan, statistic, float(thresholds[key]), rising)
+            rows.append({"marker": marker, "n_spins": int(n), "threshold": float(thresholds[key]),
+                         "realizations": int(scan["n_realizations"].iloc[0]), **result, "u_points": len(scan)})  # fmt: skip
+    frames = [read_point_table(path, "levels").to_pandas() for path in inputs["levels"]]
+    n_resamples = len(scans["ratio_boot"].iloc[0]) if len(scans) else 200
+    rows += level_crossings(frames, n_resamples)
+    table = pd.DataFrame(rows)
+    table["inverse_n"] = 1.0 / table["n_spins"]
+    return table.sort_values(["marker", "n_spins"]).reset_index(drop=True)
+
+
+def s3_table(inputs, settings: dict) -> pd.DataFrame:
+    """Sensitivity of the crossover at one N: mean exact / FM against U for the paper model
+    at each offset and for each variant model at the config's offset, and U_c of marker (a)
+    per variant (inputs: scans)."""
+    scans = read_scans(inputs["scans"])
+    scans = scans[scans["n_spins"] == int(settings["n_spins"])]
+    offset = float(settings["offset"])
+    parts = []
+    for (model, off), rows in scans.groupby(["model", "offset"]):
+        if model != "paper" and off != offset:
+            continue
+        if model == "paper":
+            variant = "paper" if off == offset else f"offset {fmt(off)}"
+        else:
+            changes = settings["models"][model]
+            variant = f"{model}: " + ", ".join(f"{key} {value}" for key, value in sorted(changes.items()))
+        result = scan_crossings(rows, "ratio", float(settings["ratio"]), True)
+        part = _without_resamples(rows.sort_values("u_mhz")).copy()
+        part.insert(0, "variant", variant)
+        part["u_c_ratio"] = result["u_c"]
+        part["u_c_ratio_se"] = result["u_c_se"]
+        part["u_c_ratio_censored"] = result["censored"]
+        parts.append(part)
+    if not parts:
+        raise DataFileError("Figure S3: no scan at the sensitivity N among the inputs")
+    return pd.concat(parts, ignore_index=True)
+
+
+def s4_table(inputs, settings: dict) -> pd.DataFrame:
+    """The B scan under both microwave conventions (scaled and fixed, fig3.b_scan_offset):
+    exact, FM and PE P_n per field (inputs: scans, pe)."""
+    scans = read_scans(inputs["scans"])
+    pe = read_frames(inputs["pe"], "pe")
+    parts = []
+    for convention in ("scaled", "fixed"):
+        wanted = scans["b_tesla"].map(lambda b: settings[convention][fmt(b)])
+        rows = _without_resamples(scans[scans["offset"].to_numpy() == wanted.to_numpy()])
+        rows = rows.merge(pe, on=POINT_KEYS, how="left", validate="one_to_one")
+        rows.insert(0, "convention", convention)
+        parts.append(rows)
+    table = pd.concat(parts, ignore_index=True)
+    order = int(settings["pe_order"])
+    table["p_n_pe"] = table[f"p_n_pe{order}_continuum"]
+    table["pe_order"] = order
+    # w_MW - w_e in MHz: the offset is in units of dw_e, which scales with B.
+    table["detuning_mhz"] = table["offset"] * settings["delta_omega_e_mhz"] * table["b_tesla"] / settings["b_ref_tesla"]
+    return table.sort_values(["convention", "b_tesla"]).reset_index(drop=True)
+
+
+FIGURE_TABLES = {
+    "fig2": fig2_table,
+    "fig3": fig3_table,
+    "fig4": fig4_table,
+    "fig5": fig5_table,
+    "s1": s1_table,
+    "s2": s2_table,
+    "s3": s3_table,
+    "s4": s4_table,
+}
 
 
 def figure_table(fig: str, inputs, settings: dict, provenance: dict) -> pd.DataFrame:

@@ -6,11 +6,11 @@ rule fit_spin_temperature:
     input:
         unpack(realization_files),
     output:
-        "results/points/N{n}/B{b}/U{u}/fit.parquet",
+        "results/points/{model}/N{n}/B{b}/U{u}/fit.parquet",
     log:
-        "logs/fit_spin_temperature/N{n}/B{b}/U{u}.log",
+        "logs/fit_spin_temperature/{model}/N{n}/B{b}/U{u}.log",
     benchmark:
-        "benchmarks/fit_spin_temperature/N{n}/B{b}/U{u}.tsv"
+        "benchmarks/fit_spin_temperature/{model}/N{n}/B{b}/U{u}.tsv"
     conda:
         "../../envs/physics.yaml"
     threads: 1
@@ -19,7 +19,7 @@ rule fit_spin_temperature:
         runtime=60,
     params:
         source=SOURCE,
-        error_offsets=[MW_OFFSET],
+        error_offsets=error_offsets,
         resamples=config["analysis"]["bootstrap_resamples"],
         seed=config["seed"],
     script:
@@ -30,9 +30,9 @@ rule fluctuations:
     input:
         unpack(realization_files),
     output:
-        "results/points/N{n}/B{b}/U{u}/fluctuations.parquet",
+        "results/points/{model}/N{n}/B{b}/U{u}/fluctuations.parquet",
     log:
-        "logs/fluctuations/N{n}/B{b}/U{u}.log",
+        "logs/fluctuations/{model}/N{n}/B{b}/U{u}.log",
     conda:
         "../../envs/physics.yaml"
     threads: 1
@@ -50,13 +50,13 @@ rule fluctuations:
 rule kl_divergence:
     input:
         unpack(realization_files),
-        fit="results/points/N{n}/B{b}/U{u}/fit.parquet",
+        fit="results/points/{model}/N{n}/B{b}/U{u}/fit.parquet",
     output:
-        "results/points/N{n}/B{b}/U{u}/kl.parquet",
+        "results/points/{model}/N{n}/B{b}/U{u}/kl.parquet",
     log:
-        "logs/kl_divergence/N{n}/B{b}/U{u}.log",
+        "logs/kl_divergence/{model}/N{n}/B{b}/U{u}.log",
     benchmark:
-        "benchmarks/kl_divergence/N{n}/B{b}/U{u}.tsv"
+        "benchmarks/kl_divergence/{model}/N{n}/B{b}/U{u}.tsv"
     conda:
         "../../envs/physics.yaml"
     threads: 1
@@ -65,7 +65,7 @@ rule kl_divergence:
         runtime=60,
     params:
         source=SOURCE,
-        error_offsets=[MW_OFFSET],
+        error_offsets=error_offsets,
         resamples=config["analysis"]["bootstrap_resamples"],
         seed=config["seed"],
     script:
@@ -74,9 +74,9 @@ rule kl_divergence:
 
 rule perturbative_expansion:
     output:
-        "results/points/N{n}/B{b}/U{u}/pe.parquet",
+        "results/points/{model}/N{n}/B{b}/U{u}/pe.parquet",
     log:
-        "logs/perturbative_expansion/N{n}/B{b}/U{u}.log",
+        "logs/perturbative_expansion/{model}/N{n}/B{b}/U{u}.log",
     conda:
         "../../envs/physics.yaml"
     threads: 1
@@ -85,7 +85,7 @@ rule perturbative_expansion:
         runtime=20,
     params:
         source=SOURCE,
-        physics=physics_params(),
+        physics=model_params,
         offsets=point_offsets,
     script:
         "../scripts/perturbative_expansion.py"

@@ -3,11 +3,16 @@ import math
 from pathlib import Path
 
 from dnpmbl.pipeline.config import (
+    PAPER_MODEL,
     ConfigError,
-    fig4_realizations,
+    b_scan_offset,
+    beyond_scans,
     canonical_offset,
+    fig4_realizations,
     figure_points,
     fmt,
+    level_statistics_points,
+    model_physics,
     realization_points,
     source_digest,
     validate_config,
@@ -22,15 +27,19 @@ except ConfigError as exc:
 
 
 wildcard_constraints:
+    model=r"[a-z][a-z0-9._-]*",
+    scan=r"[ub]_N\d+(_[a-z][a-z0-9._-]*)?",
     n=r"\d+",
     b=r"[0-9.]+",
     u=r"[0-9.]+",
     r=r"\d{4}",
-    fig=r"fig[2-5]",
+    fig=r"fig[2-5]|s[1-4]",
 
 
 POINTS = realization_points(config)
 FIGURE_POINTS = figure_points(config)
+SCANS = beyond_scans(config)
+LEVEL_POINTS = level_statistics_points(config)
 # Every microwave offset passed to a rule is canonical (pipeline.config.canonical_offset).
 MW_OFFSET = canonical_offset(config["mw_offset"])
 # The source of the modules that compute results: a parameter of every computing rule, so
@@ -43,30 +52,51 @@ GPUS_PER_JOB = 1 if config["backend"] == "gpu" else 0
 # path is relative to the rule files.
 PHYSICS_ENV = "../../envs/physics-gpu.yaml" if config["backend"] == "gpu" else "../../envs/physics.yaml"
 N = config["n_spins"]
-REALIZATIONS = range(config["realizations"])
 FIG4_SPINS = config["fig4"]["n_spins"]
 FIG4_EXAMPLE = config["fig4"]["example_n_spins"]
 
 
 def physics_params():
-    """The physics slice of the config, as the scripts take it."""
+    """The physics slice of the config (the paper model), as the scripts take it."""
     return dict(config["physics"])
 
 
+def model_params(wildcards):
+    """The physics of the model ``wildcards.model`` (the config's, or a variant's)."""
+    return model_physics(config, wildcards.model)
+
+
+def point_key(wildcards):
+    return (wildcards.model, wildcards.n, wildcards.b, wildcards.u)
+
+
 def point_offsets(wildcards):
-    return POINTS[(wildcards.b, wildcards.u)]
+    return POINTS[point_key(wildcards)]["offsets"]
 
 
-def realization_files(wildcards):
-    base = f"results/realizations/N{wildcards.n}/B{wildcards.b}/U{wildcards.u}"
+def error_offsets(wildcards):
+    """Offsets of a point at which the figures draw error bars: mw_offset, and the B scan's
+    offset at this field (fig3.b_scan_offset)."""
+    wanted = {MW_OFFSET, b_scan_offset(config, float(wildcards.b))}
+    return [o for o in point_offsets(wildcards) if o in wanted]
+
+
+def realizations_of(model, n, b, u, count):
+    """Table and states files of realizations 0..count-1 of one point."""
+    base = f"results/realizations/{model}/N{n}/B{fmt(b)}/U{fmt(u)}"
     return {
-        "tables": [f"{base}/r{r:04d}.parquet" for r in REALIZATIONS],
-        "states": [f"{base}/r{r:04d}.states.parquet" for r in REALIZATIONS],
+        "tables": [f"{base}/r{r:04d}.parquet" for r in range(count)],
+        "states": [f"{base}/r{r:04d}.states.parquet" for r in range(count)],
     }
 
 
-def point_dir(b, u, n=None):
-    return f"results/points/N{N if n is None else n}/B{fmt(b)}/U{fmt(u)}"
+def realization_files(wildcards):
+    count = POINTS[point_key(wildcards)]["realizations"]
+    return realizations_of(wildcards.model, wildcards.n, wildcards.b, wildcards.u, count)
+
+
+def point_dir(b, u, n=None, model=PAPER_MODEL):
+    return f"results/points/{model}/N{N if n is None else n}/B{fmt(b)}/U{fmt(u)}"
 
 
 def fig2_points():
@@ -77,10 +107,10 @@ def fig3_points():
     return FIGURE_POINTS["fig3_u"], FIGURE_POINTS["fig3_b"]
 
 
-def point_inputs(points, kinds=("fit", "fluctuations", "kl", "pe"), prefix=""):
+def point_inputs(points, kinds=("fit", "fluctuations", "kl", "pe"), prefix="", n=None):
     """Named inputs ``{prefix}{kind}``: one file per point, in the order of ``points``."""
     return {
-        f"{prefix}{kind}": [f"{point_dir(b, u)}/{kind}.parquet" for b, u in points]
+        f"{prefix}{kind}": [f"{point_dir(b, u, n)}/{kind}.parquet" for b, u in points]
         for kind in kinds
     }
 
@@ -112,7 +142,57 @@ def figure_table_inputs(wildcards):
         },
         "fig4": lambda: {"eigenstates": fig4_files()},
         "fig5": lambda: point_inputs(left, kinds=("kl", "fluctuations")),
+        "s1": lambda: {"scans": scan_files("s1")},
+        "s2": lambda: {"scans": scan_files("s1"), "levels": level_files()},
+        "s3": lambda: {"scans": scan_files("s3")},
+        "s4": lambda: {"scans": scan_files("s4"), **point_inputs(s4_points(), kinds=("pe",), n=s4_spins())},
     }[wildcards.fig]()
+
+
+def scan_files(figure):
+    return [f"results/scans/{name}.parquet" for name, scan in SCANS.items() if figure in scan["figures"]]
+
+
+def level_files():
+    return [f"results/level_statistics/N{n}/U{u}.parquet" for n, u in LEVEL_POINTS]
+
+
+def s4_spins():
+    return config["beyond"]["b_scan"]["n_spins"]
+
+
+def s4_points():
+    (scan,) = [scan for scan in SCANS.values() if "s4" in scan["figures"]]
+    return scan["points"]
+
+
+def scan_inputs(wildcards):
+    """The realizations 0..R-1 of every point of scan ``wildcards.scan``."""
+    scan = SCANS[wildcards.scan]
+    files = {"tables": [], "states": []}
+    for b, u in scan["points"]:
+        point = realizations_of(scan["model"], scan["n_spins"], b, u, scan["realizations"])
+        files["tables"] += point["tables"]
+        files["states"] += point["states"]
+    return files
+
+
+def scan_settings(wildcards):
+    """What the scan rule computes: its model, N, points, offsets and realizations."""
+    scan = SCANS[wildcards.scan]
+    return {
+        "model": scan["model"],
+        "n_spins": scan["n_spins"],
+        "realizations": scan["realizations"],
+        "points": [[b, u, scan["offsets"][(fmt(b), fmt(u))]] for b, u in scan["points"]],
+    }
+
+
+def scan_mem_mb(wildcards, attempt):
+    """The populations of one point's realizations at a time, and the resamples' copies."""
+    scan = SCANS[wildcards.scan]
+    per_point = 8 * 2 ** (scan["n_spins"] + 1) * scan["realizations"] * 8
+    return int(500 + 3 * per_point / 1e6) * attempt
 
 
 def figure_table_settings(wildcards):
@@ -121,6 +201,7 @@ def figure_table_settings(wildcards):
         "fig2": {},
         "fig3": {
             "offset": MW_OFFSET,
+            "b_offsets": {fmt(b): b_scan_offset(config, b) for b, _ in FIGURE_POINTS["fig3_b"]},
             "pe_order": config["analysis"]["pe_order"],
         },
         "fig4": {
@@ -129,13 +210,28 @@ def figure_table_settings(wildcards):
             "spin": config["fig4"]["spin"],
         },
         "fig5": {"offset": MW_OFFSET},
+        "s1": {"offset": MW_OFFSET},
+        "s2": {"offset": MW_OFFSET, "thresholds": config["beyond"]["thresholds"]},
+        "s3": {
+            "offset": MW_OFFSET,
+            "n_spins": config["beyond"]["sensitivity"]["n_spins"],
+            "ratio": config["beyond"]["thresholds"]["ratio"],
+            "models": {m: config["models"][m] for m in config["beyond"]["sensitivity"]["models"]},
+        },
+        "s4": {
+            "scaled": {fmt(b): b_scan_offset(config, b, "scaled") for b, _ in s4_points()} if "s4" in config["figures"] else {},
+            "fixed": {fmt(b): b_scan_offset(config, b, "fixed") for b, _ in s4_points()} if "s4" in config["figures"] else {},
+            "pe_order": config["analysis"]["pe_order"],
+            "delta_omega_e_mhz": config["physics"]["delta_omega_e_mhz"],
+            "b_ref_tesla": config["physics"]["b_ref_tesla"],
+        },
     }[wildcards.fig]
 
 
 def all_targets():
     return [
         f"results/figures/{fig}.{ext}"
-        for fig in ("fig2", "fig3", "fig4", "fig5")
+        for fig in config["figures"]
         for ext in ("pdf", "png", "csv")
     ]
 
@@ -178,20 +274,27 @@ def steady_runtime(wildcards, attempt):
     """Minutes: ~2 s per microwave frequency at N = 12, scaled by sum d^3, 5x margin."""
     d = sector_dims(int(wildcards.n))
     per_offset = 2.0 * sum(x**3 for x in d) / 1.6e10
-    n_off = len(POINTS[(wildcards.b, wildcards.u)])
+    n_off = len(point_offsets(wildcards))
     return int(5 + math.ceil(5 * per_offset * n_off / 60)) * attempt
 
 
 def point_mem_mb(wildcards, attempt):
     n = int(wildcards.n)
-    offsets = len(POINTS[(wildcards.b, wildcards.u)])
-    per_real = 8 * 2 ** (n + 1) * (offsets + 6)
-    return int(500 + 3 * per_real * config["realizations"] / 1e6) * attempt
+    point = POINTS[point_key(wildcards)]
+    per_real = 8 * 2 ** (n + 1) * (len(point["offsets"]) + 6)
+    return int(500 + 3 * per_real * point["realizations"] / 1e6) * attempt
 
 
 def eth_mem_mb(wildcards, attempt):
     d = math.comb(int(wildcards.n), int(wildcards.n) // 2)
     return int(300 + 4 * 8 * d * d / 1e6) * attempt
+
+
+def level_runtime(wildcards, attempt):
+    """Minutes: eigenvalues only, a third of :func:`eth_runtime` per realization."""
+    count = LEVEL_POINTS[(wildcards.n, wildcards.u)]
+    d = math.comb(int(wildcards.n), int(wildcards.n) // 2)
+    return int(2 + math.ceil(count * 5 * 100 * (d / 12870) ** 3 / 60)) * attempt
 
 
 def eth_runtime(wildcards, attempt):

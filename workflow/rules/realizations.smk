@@ -1,5 +1,6 @@
-# Per realization: exact diagonalization, transition strengths and the stationary states at
-# every microwave frequency the config asks of that (B, U) point. realization_jobs:
+# Per realization of a model (paper, the config's physics, or a variant under models):
+# exact diagonalization, transition strengths and the stationary states at every microwave
+# frequency the config asks of that (B, U) point. realization_jobs:
 # combined (the default) runs them in one job; split runs them as two jobs of one group,
 # the operators (250 MB at N = 12) passing through a temporary file: 16 % slower at N = 12
 # on 2 cores, and on a GPU the file and the second start-up would dominate the compute.
@@ -8,11 +9,11 @@ if config["realization_jobs"] == "split":
 
     rule exact_diagonalization:
         output:
-            operators=temp("results/operators/N{n}/B{b}/U{u}/r{r}.npz"),
+            operators=temp("results/operators/{model}/N{n}/B{b}/U{u}/r{r}.npz"),
         log:
-            "logs/exact_diagonalization/N{n}/B{b}/U{u}/r{r}.log",
+            "logs/exact_diagonalization/{model}/N{n}/B{b}/U{u}/r{r}.log",
         benchmark:
-            "benchmarks/exact_diagonalization/N{n}/B{b}/U{u}/r{r}.tsv"
+            "benchmarks/exact_diagonalization/{model}/N{n}/B{b}/U{u}/r{r}.tsv"
         group:
             "realization"
         conda:
@@ -24,7 +25,7 @@ if config["realization_jobs"] == "split":
             gpu=GPUS_PER_JOB,
         params:
             source=SOURCE,
-            physics=physics_params(),
+            physics=model_params,
             seed=config["seed"],
             backend=config["backend"],
         script:
@@ -32,14 +33,14 @@ if config["realization_jobs"] == "split":
 
     rule steady_state:
         input:
-            operators="results/operators/N{n}/B{b}/U{u}/r{r}.npz",
+            operators="results/operators/{model}/N{n}/B{b}/U{u}/r{r}.npz",
         output:
-            table="results/realizations/N{n}/B{b}/U{u}/r{r}.parquet",
-            states="results/realizations/N{n}/B{b}/U{u}/r{r}.states.parquet",
+            table="results/realizations/{model}/N{n}/B{b}/U{u}/r{r}.parquet",
+            states="results/realizations/{model}/N{n}/B{b}/U{u}/r{r}.states.parquet",
         log:
-            "logs/steady_state/N{n}/B{b}/U{u}/r{r}.log",
+            "logs/steady_state/{model}/N{n}/B{b}/U{u}/r{r}.log",
         benchmark:
-            "benchmarks/steady_state/N{n}/B{b}/U{u}/r{r}.tsv"
+            "benchmarks/steady_state/{model}/N{n}/B{b}/U{u}/r{r}.tsv"
         # Consume each temporary operator file as soon as it exists (250 MB at N = 12).
         priority: 10
         group:
@@ -53,6 +54,7 @@ if config["realization_jobs"] == "split":
             gpu=GPUS_PER_JOB,
         params:
             source=SOURCE,
+            physics=model_params,
             offsets=point_offsets,
             seed=config["seed"],
             backend=config["backend"],
@@ -64,12 +66,12 @@ else:
 
     rule realization:
         output:
-            table="results/realizations/N{n}/B{b}/U{u}/r{r}.parquet",
-            states="results/realizations/N{n}/B{b}/U{u}/r{r}.states.parquet",
+            table="results/realizations/{model}/N{n}/B{b}/U{u}/r{r}.parquet",
+            states="results/realizations/{model}/N{n}/B{b}/U{u}/r{r}.states.parquet",
         log:
-            "logs/realization/N{n}/B{b}/U{u}/r{r}.log",
+            "logs/realization/{model}/N{n}/B{b}/U{u}/r{r}.log",
         benchmark:
-            "benchmarks/realization/N{n}/B{b}/U{u}/r{r}.tsv"
+            "benchmarks/realization/{model}/N{n}/B{b}/U{u}/r{r}.tsv"
         group:
             "realization"
         conda:
@@ -81,7 +83,7 @@ else:
             gpu=GPUS_PER_JOB,
         params:
             source=SOURCE,
-            physics=physics_params(),
+            physics=model_params,
             offsets=point_offsets,
             seed=config["seed"],
             backend=config["backend"],

@@ -8,7 +8,7 @@ _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 from dnpmbl.backend import get_backend  # noqa: E402
 from dnpmbl.diagonalization import diagonalize  # noqa: E402
-from dnpmbl.model import realization_couplings  # noqa: E402
+from dnpmbl.model import realization_couplings, realization_shifts  # noqa: E402
 from dnpmbl.realization import solve_from_operators  # noqa: E402
 from dnpmbl.pipeline.jobs import (  # noqa: E402
     Stopwatch,
@@ -29,10 +29,11 @@ def main(smk):
     params = parameters_from_config(smk.params.physics, int(w.n), float(w.b), float(w.u))
     seed, realization = int(smk.params.seed), int(w.r)
     u_ij, d_i = realization_couplings(params, seed, realization)
+    shifts = realization_shifts(params, seed, realization, smk.params.physics["zeeman_shifts"])
     offsets, omegas, label = realization_request(smk, params)
     log.info("%s (seed %d), %d threads, backend %s, solver %s", label, seed, smk.threads, backend.name, backend.stationary)
     with Stopwatch(log, "sector diagonalization"):
-        spectrum = diagonalize(params, u_ij, d_i, backend=backend)
+        spectrum = diagonalize(params, u_ij, d_i, shifts=shifts, backend=backend)
         backend.synchronize()
     with Stopwatch(log, "transition strengths"):
         strengths = transition_strengths(spectrum)
