@@ -88,15 +88,16 @@ def operators(n_spins: int) -> Operators:
     )
 
 
-def hamiltonian(params: Parameters, u_ij, d_i, ops: Operators, *, omega_e: float | None = None) -> np.ndarray:
-    """Eq. (9) in the full space, with ``omega_e`` in place of w_e if given.
+def hamiltonian(params: Parameters, u_ij, d_i, ops: Operators, *, omega_e: float | None = None, shifts=None) -> np.ndarray:
+    """Eq. (9) in the full space, with ``omega_e`` in place of w_e if given, and the Zeeman
+    shifts ``shifts`` in place of the equally spaced ones if given.
 
     ``H = sum_i (w_e + Delta_i) Sz_i + sum_{i<j} U_ij (S+_i S-_j + S-_i S+_j) - w_n Iz
     + sum_i D_i Sz_i Ix``. Returns a real (2^(N+1), 2^(N+1)) array.
     """
     n = params.n_spins
     w_e = params.omega_e if omega_e is None else omega_e
-    delta = zeeman_shifts(n, params.delta_omega_e)
+    delta = zeeman_shifts(n, params.delta_omega_e) if shifts is None else np.asarray(shifts, dtype=float)
     h = np.zeros_like(ops.iz)
     for i in range(n):
         h += (w_e + delta[i]) * ops.sz[i]
@@ -282,20 +283,20 @@ def stationary_exact(q: np.ndarray) -> np.ndarray:
     return np.array([float(v) for v in x])
 
 
-def solve(params: Parameters, u_ij, d_i, *, mode: str = "shifted") -> BruteForce:
+def solve(params: Parameters, u_ij, d_i, *, mode: str = "shifted", shifts=None) -> BruteForce:
     """Diagonalize Eq. (9) in the full space (see module docstring for ``mode``)."""
     n = params.n_spins
     u_ij = np.asarray(u_ij, dtype=float)
     d_i = np.asarray(d_i, dtype=float)
     ops = operators(n)
     sz_total = ops.sz_total.real
-    reduced = hamiltonian(params, u_ij, d_i, ops, omega_e=0.0)  # H - w_e Sz
+    reduced = hamiltonian(params, u_ij, d_i, ops, omega_e=0.0, shifts=shifts)  # H - w_e Sz
     lab_eigenvalues = None
     if mode == "shifted":
         lam = 4.0 * np.linalg.norm(reduced, 2) + 1.0
         _, vectors = np.linalg.eigh(reduced + lam * sz_total)
     elif mode == "lab":
-        lab_eigenvalues, vectors = np.linalg.eigh(hamiltonian(params, u_ij, d_i, ops))
+        lab_eigenvalues, vectors = np.linalg.eigh(hamiltonian(params, u_ij, d_i, ops, shifts=shifts))
     else:
         raise ValueError(f"unknown mode {mode!r}")
     s_raw = np.einsum("an,ab,bn->n", vectors, sz_total, vectors)

@@ -208,3 +208,63 @@ def test_figure_pngs_are_at_least_300_dpi(smoke):
             header = fh.read(24)
         width = struct.unpack(">I", header[16:20])[0]
         assert width >= 300 * inches - 2, (fig, width)
+
+
+# --- Figures S1-S4 (config/beyond_smoke.yaml) -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def beyond(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("beyond")
+    snakemake(workdir, "--cores", "2", "--configfile", str(ROOT / "config" / "beyond_smoke.yaml"))
+    return workdir
+
+
+def test_beyond_smoke_makes_s1_to_s4_and_nothing_of_the_paper(beyond):
+    for fig in ("s1", "s2", "s3", "s4"):
+        for ext in ("pdf", "png", "csv"):
+            assert (beyond / "results" / "figures" / f"{fig}.{ext}").stat().st_size > 1000, (fig, ext)
+    assert not list((beyond / "results" / "figures").glob("fig*"))
+    assert not (beyond / "results" / "eigenstates").exists()
+
+
+def test_beyond_variants_sit_side_by_side_and_record_their_model(beyond):
+    """Each model's realizations live under its name and record it: the w_n variant differs
+    from the paper model in w_n only, the random-Zeeman one in its shifts only (couplings
+    are common random numbers across models)."""
+    base = beyond / "results" / "realizations"
+    assert sorted(p.name for p in base.iterdir()) == ["paper", "wn13.5", "zrandom"]
+    rel = "N6/B3.35/U8/r0001.parquet"
+    paper, wn, zr = (pq.read_table(base / m / rel).to_pylist()[0] for m in ("paper", "wn13.5", "zrandom"))
+    assert (paper["model"], wn["model"], zr["model"]) == ("paper", "wn13.5", "zrandom")
+    assert wn["omega_n_rad_s"] == pytest.approx(2e6 * np.pi * 13.5) and paper["omega_n_rad_s"] == pytest.approx(2e6 * np.pi * 20)
+    assert paper["u_ij_rad_s"] == wn["u_ij_rad_s"] == zr["u_ij_rad_s"]
+    assert paper["zeeman_shifts"] == wn["zeeman_shifts"] == "equal" and zr["zeeman_shifts"] == "random"
+    assert paper["zeeman_shifts_rad_s"] == wn["zeeman_shifts_rad_s"] != zr["zeeman_shifts_rad_s"]
+    np.testing.assert_allclose(paper["zeeman_shifts_rad_s"], dnpmbl.zeeman_shifts(6, paper["delta_omega_e_rad_s"]))
+    # The random shifts of a realization are the same at every U.
+    other_u = pq.read_table(base / "zrandom" / "N6/B3.35/U15/r0001.parquet").to_pylist()[0]
+    assert other_u["zeeman_shifts_rad_s"] == zr["zeeman_shifts_rad_s"]
+
+
+def test_beyond_tables(beyond):
+    s1 = table(beyond, "s1")
+    assert sorted(s1["n_spins"].unique()) == [4, 6] and sorted(s1["u_mhz"].unique()) == [2, 8, 15, 30]
+    assert np.allclose(s1["ratio"], s1["p_n_mean"] / s1["p_n_fm"])
+    assert (s1[["ratio_se", "p_n_std_se", "kl_mean_se"]] > 0).all().all() and (s1["kl_mean"] >= 0).all()
+    s2 = table(beyond, "s2")
+    assert sorted(s2["marker"].unique()) == ["kl", "level_statistics", "p_n_std", "ratio"]
+    assert sorted(s2.loc[s2["marker"] == "level_statistics", "n_spins"]) == [4, 6, 8]
+    assert ((s2["censored"] >= 0) & (s2["censored"] <= 1)).all()
+    crossed = s2.dropna(subset=["u_c"])
+    assert ((crossed["u_c"] >= 2) & (crossed["u_c"] <= 30)).all()
+    s3 = table(beyond, "s3")
+    assert set(s3["variant"]) == {"paper", "offset -0.3", "wn13.5: omega_n_mhz 13.5", "zrandom: zeeman_shifts random"}
+    assert (s3.groupby("variant")["u_c_ratio"].nunique(dropna=False) == 1).all()
+    s4 = table(beyond, "s4")
+    scaled, fixed = s4[s4["convention"] == "scaled"], s4[s4["convention"] == "fixed"]
+    assert np.allclose(scaled["offset"], -0.5) and np.allclose(fixed["detuning_mhz"], -27.0)
+    # at the reference field the two conventions are one point, computed once
+    at_ref = s4[s4["b_tesla"] == 3.35]
+    assert len(at_ref) == 2 and at_ref["p_n_mean"].nunique() == 1 and at_ref["p_n_pe"].nunique() == 1
+    assert np.all(np.isfinite(s4["p_n_pe"]))
