@@ -105,11 +105,16 @@ def _doubles(*names) -> list:
     return [pa.field(name, pa.float64()) for name in names]
 
 
+#: The perturbative expansions of a point: order 0, order 2 (the paper's), and order 2 with
+#: the energy flow of the bath's Sz channel (``pe2z``, docs/physics.md section 9).
+PE_VARIANTS = {"pe0": (0, False), "pe2": (2, False), "pe2z": (2, True)}
+
+
 def _pe_fields() -> list:
     out = []
-    for order in (0, 2):
+    for variant in PE_VARIANTS:
         for tag in ("continuum", "finite"):
-            name = f"pe{order}_{tag}"
+            name = f"{variant}_{tag}"
             out += _doubles(f"beta_{name}_s", f"h_{name}_rad_s", f"p_n_{name}")
             out.append(pa.field(f"converged_{name}", pa.bool_()))
     return out

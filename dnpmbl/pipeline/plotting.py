@@ -230,7 +230,8 @@ def figure_s3(table: pd.DataFrame):
 
 def figure_s4(table: pd.DataFrame):
     """The B scan with the microwave offset scaled with dw_e (left) or fixed in MHz (right):
-    exact mean (disks, standard error; band: std over realizations), FM (triangles), PE."""
+    exact mean (disks, standard error; band: std over realizations), FM (triangles), the PE
+    as printed (dashed) and with the bath's Sz channel (dash-dotted)."""
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(6.8, 3.0), sharey=True, constrained_layout=True)
         titles = {"scaled": r"$(\omega_{MW}-\omega_e)/\delta\omega_e$ fixed", "fixed": r"$\omega_{MW}-\omega_e$ fixed in MHz"}
@@ -247,11 +248,12 @@ def figure_s4(table: pd.DataFrame):
                         elinewidth=0.7, label=r"Eq. (1), $\beta_{FM}$")
             order = int(rows["pe_order"].iloc[0])
             ax.plot(x, rows["p_n_pe"], "k--", label=rf"Eq. (1), $\beta_{{PE}}$ ($U^{order}$)")
+            ax.plot(x, rows["p_n_pe_sz"], "-.", color="0.35", label=r"$\beta_{PE}$ ($U^2$) + bath $S^z$ channel")
             ax.set_xlabel(r"$B$ (T)")
             detuning = ", ".join(f"{d:.0f}" for d in rows["detuning_mhz"].iloc[[0, -1]])
             ax.set_title(f"{titles[convention]}\n" + rf"($\omega_{{MW}}-\omega_e)/2\pi$ = {detuning} MHz at the ends", fontsize=7)
         axes[0].set_ylabel(r"$P_n$")
-        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4)
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=3)
         fig.suptitle(f"{_summary(table)}, U = {table['u_mhz'].iloc[0]:g} MHz", fontsize=6.5, color="0.35", x=0.99, ha="right")
         return fig
 

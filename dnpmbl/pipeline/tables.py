@@ -296,6 +296,7 @@ def s4_table(inputs, settings: dict) -> pd.DataFrame:
     table = pd.concat(parts, ignore_index=True)
     order = int(settings["pe_order"])
     table["p_n_pe"] = table[f"p_n_pe{order}_continuum"]
+    table["p_n_pe_sz"] = table["p_n_pe2z_continuum"]
     table["pe_order"] = order
     # w_MW - w_e in MHz: the offset is in units of dw_e, which scales with B.
     table["detuning_mhz"] = table["offset"] * settings["delta_omega_e_mhz"] * table["b_tesla"] / settings["b_ref_tesla"]

@@ -1,12 +1,13 @@
-"""Rule perturbative_expansion: spin temperature of Sec. III B at orders U^0 and U^2, for
-the N Zeeman shifts of the simulation (C2-C5) and in the continuum limit (Eqs. 20, 23)."""
+"""Rule perturbative_expansion: spin temperature of Sec. III B at orders U^0 and U^2 (and at
+U^2 with the energy flow of the bath's Sz channel), for the N Zeeman shifts of the
+simulation (C2-C5) and in the continuum limit (Eqs. 20, 23)."""
 
 import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
 
 import math
 
 
-from dnpmbl.pipeline.io import write_point_table
+from dnpmbl.pipeline.io import PE_VARIANTS, write_point_table
 from dnpmbl.perturbative import spin_temperature_pe
 from dnpmbl.pipeline.jobs import parameters_from_config, point_columns, start_log
 
@@ -19,22 +20,22 @@ def main(smk):
     for offset in smk.params.offsets:
         omega_mw = params.microwave_frequency(float(offset))
         row = {**point_columns(params.n_spins, w, offset), "omega_mw_rad_s": omega_mw}
-        for order in (0, 2):
+        for variant, (order, sz_channel) in PE_VARIANTS.items():
             for continuum, tag in ((True, "continuum"), (False, "finite")):
-                name = f"pe{order}_{tag}"
+                name = f"{variant}_{tag}"
                 if not continuum and smk.params.physics["zeeman_shifts"] != "equal":
                     # C2-C5 sum over the equally spaced shifts; random ones differ per realization.
                     row.update({f"beta_{name}_s": math.nan, f"h_{name}_rad_s": math.nan, f"p_n_{name}": math.nan})
                     row[f"converged_{name}"] = False
                     continue
                 try:
-                    pe = spin_temperature_pe(params, omega_mw, order=order, continuum=continuum)
+                    pe = spin_temperature_pe(params, omega_mw, order=order, continuum=continuum, sz_channel=sz_channel)
                     row[f"beta_{name}_s"] = pe.beta_s
                     row[f"h_{name}_rad_s"] = pe.h
                     row[f"p_n_{name}"] = pe.p_n
                     row[f"converged_{name}"] = True
                 except RuntimeError as exc:
-                    log.warning("offset %+.4f, order %d, %s: %s", offset, order, tag, exc)
+                    log.warning("offset %+.4f, %s, %s: %s", offset, variant, tag, exc)
                     row[f"beta_{name}_s"] = math.nan
                     row[f"h_{name}_rad_s"] = math.nan
                     row[f"p_n_{name}"] = math.nan
