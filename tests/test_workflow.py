@@ -259,7 +259,7 @@ def test_beyond_tables(beyond):
     crossed = s2.dropna(subset=["u_c"])
     assert ((crossed["u_c"] >= 2) & (crossed["u_c"] <= 30)).all()
     s3 = table(beyond, "s3")
-    assert set(s3["variant"]) == {"paper", "offset -0.3", "wn13.5: omega_n_mhz 13.5", "zrandom: zeeman_shifts random"}
+    assert set(s3["variant"]) == {"paper model, offset -0.5", "offset -0.3", "w_n = 13.5 MHz", "random Zeeman shifts"}
     assert (s3.groupby("variant")["u_c_ratio"].nunique(dropna=False) == 1).all()
     s4 = table(beyond, "s4")
     scaled, fixed = s4[s4["convention"] == "scaled"], s4[s4["convention"] == "fixed"]

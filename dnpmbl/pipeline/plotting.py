@@ -212,7 +212,7 @@ def figure_s3(table: pd.DataFrame):
     """Mean exact / FM against U at one N under each variant (model, microwave offset), with
     U_c of marker (a) in the legend."""
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(3.6, 3.6), constrained_layout=True)
+        fig, ax = plt.subplots(figsize=(6.4, 3.0), constrained_layout=True)
         styles = "os^Dv<>p"
         for k, (variant, rows) in enumerate(table.groupby("variant", sort=False)):
             rows = rows.sort_values("u_mhz")
@@ -223,7 +223,7 @@ def figure_s3(table: pd.DataFrame):
         ax.axhline(1.0, color="0.6", lw=0.6, ls=":")
         ax.set_xlabel(r"$U/2\pi$ (MHz)")
         ax.set_ylabel(r"$\overline{P_n}\,/\,P_n^{FM}$")
-        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=1, fontsize=6.5)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside right center", ncol=1, fontsize=6.5)
         _note(ax, table)
         return fig
 

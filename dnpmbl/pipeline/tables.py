@@ -253,6 +253,18 @@ def s2_table(inputs, settings: dict) -> pd.DataFrame:
     return table.sort_values(["marker", "n_spins"]).reset_index(drop=True)
 
 
+#: How a model's change reads in a figure: key -> (text, unit).
+_CHANGE_TEXT = {"omega_n_mhz": ("w_n", "MHz"), "d_mhz": ("D", "MHz"), "delta_omega_e_mhz": ("dw_e", "MHz"), "omega_1_khz": ("w_1", "kHz")}
+
+
+def describe_change(key: str, value) -> str:
+    """'w_n = 13.5 MHz', 'random Zeeman shifts', or 'key = value' for the others."""
+    if key == "zeeman_shifts":
+        return f"{value} Zeeman shifts" if value != "equal" else "equally spaced Zeeman shifts"
+    text, unit = _CHANGE_TEXT.get(key, (key, ""))
+    return f"{text} = {value:g} {unit}".strip() if isinstance(value, (int, float)) else f"{text} = {value}"
+
+
 def s3_table(inputs, settings: dict) -> pd.DataFrame:
     """Sensitivity of the crossover at one N: mean exact / FM against U for the paper model
     at each offset and for each variant model at the config's offset, and U_c of marker (a)
@@ -265,10 +277,10 @@ def s3_table(inputs, settings: dict) -> pd.DataFrame:
         if model != "paper" and off != offset:
             continue
         if model == "paper":
-            variant = "paper" if off == offset else f"offset {fmt(off)}"
+            variant = f"paper model, offset {fmt(off)}" if off == offset else f"offset {fmt(off)}"
         else:
             changes = settings["models"][model]
-            variant = f"{model}: " + ", ".join(f"{key} {value}" for key, value in sorted(changes.items()))
+            variant = ", ".join(describe_change(key, value) for key, value in sorted(changes.items()))
         result = scan_crossings(rows, "ratio", float(settings["ratio"]), True)
         part = _without_resamples(rows.sort_values("u_mhz")).copy()
         part.insert(0, "variant", variant)
