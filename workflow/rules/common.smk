@@ -50,7 +50,11 @@ SOURCE = source_digest(Path(workflow.basedir) / "dnpmbl")
 GPUS_PER_JOB = 1 if config["backend"] == "gpu" else 0
 # The conda env of the rules that run on the backend (with CuPy on the gpu backend); the
 # path is relative to the rule files.
-PHYSICS_ENV = "../../envs/physics-gpu.yaml" if config["backend"] == "gpu" else "../../envs/physics.yaml"
+PHYSICS_ENV = (
+    "../../envs/physics-gpu.yaml"
+    if config["backend"] == "gpu"
+    else "../../envs/physics.yaml"
+)
 N = config["n_spins"]
 FIG4_SPINS = config["fig4"]["n_spins"]
 FIG4_EXAMPLE = config["fig4"]["example_n_spins"]
@@ -92,7 +96,9 @@ def realizations_of(model, n, b, u, count):
 
 def realization_files(wildcards):
     count = POINTS[point_key(wildcards)]["realizations"]
-    return realizations_of(wildcards.model, wildcards.n, wildcards.b, wildcards.u, count)
+    return realizations_of(
+        wildcards.model, wildcards.n, wildcards.b, wildcards.u, count
+    )
 
 
 def point_dir(b, u, n=None, model=PAPER_MODEL):
@@ -145,12 +151,19 @@ def figure_table_inputs(wildcards):
         "s1": lambda: {"scans": scan_files("s1")},
         "s2": lambda: {"scans": scan_files("s1"), "levels": level_files()},
         "s3": lambda: {"scans": scan_files("s3")},
-        "s4": lambda: {"scans": scan_files("s4"), **point_inputs(s4_points(), kinds=("pe",), n=s4_spins())},
+        "s4": lambda: {
+            "scans": scan_files("s4"),
+            **point_inputs(s4_points(), kinds=("pe",), n=s4_spins()),
+        },
     }[wildcards.fig]()
 
 
 def scan_files(figure):
-    return [f"results/scans/{name}.parquet" for name, scan in SCANS.items() if figure in scan["figures"]]
+    return [
+        f"results/scans/{name}.parquet"
+        for name, scan in SCANS.items()
+        if figure in scan["figures"]
+    ]
 
 
 def level_files():
@@ -171,20 +184,24 @@ def scan_inputs(wildcards):
     scan = SCANS[wildcards.scan]
     files = {"tables": [], "states": []}
     for b, u in scan["points"]:
-        point = realizations_of(scan["model"], scan["n_spins"], b, u, scan["realizations"])
+        point = realizations_of(
+            scan["model"], scan["n_spins"], b, u, scan["realizations"]
+        )
         files["tables"] += point["tables"]
         files["states"] += point["states"]
     return files
 
 
 def scan_settings(wildcards):
-    """What the scan rule computes: its model, N, points, offsets and realizations."""
+    """What a scan computes (its model, N, points, offsets and realizations)."""
     scan = SCANS[wildcards.scan]
     return {
         "model": scan["model"],
         "n_spins": scan["n_spins"],
         "realizations": scan["realizations"],
-        "points": [[b, u, scan["offsets"][(fmt(b), fmt(u))]] for b, u in scan["points"]],
+        "points": [
+            [b, u, scan["offsets"][(fmt(b), fmt(u))]] for b, u in scan["points"]
+        ],
     }
 
 
@@ -201,7 +218,9 @@ def figure_table_settings(wildcards):
         "fig2": {},
         "fig3": {
             "offset": MW_OFFSET,
-            "b_offsets": {fmt(b): b_scan_offset(config, b) for b, _ in FIGURE_POINTS["fig3_b"]},
+            "b_offsets": {
+                fmt(b): b_scan_offset(config, b) for b, _ in FIGURE_POINTS["fig3_b"]
+            },
             "pe_order": config["analysis"]["pe_order"],
         },
         "fig4": {
@@ -216,11 +235,22 @@ def figure_table_settings(wildcards):
             "offset": MW_OFFSET,
             "n_spins": config["beyond"]["sensitivity"]["n_spins"],
             "ratio": config["beyond"]["thresholds"]["ratio"],
-            "models": {m: config["models"][m] for m in config["beyond"]["sensitivity"]["models"]},
+            "models": {
+                m: config["models"][m]
+                for m in config["beyond"]["sensitivity"]["models"]
+            },
         },
         "s4": {
-            "scaled": {fmt(b): b_scan_offset(config, b, "scaled") for b, _ in s4_points()} if "s4" in config["figures"] else {},
-            "fixed": {fmt(b): b_scan_offset(config, b, "fixed") for b, _ in s4_points()} if "s4" in config["figures"] else {},
+            "scaled": (
+                {fmt(b): b_scan_offset(config, b, "scaled") for b, _ in s4_points()}
+                if "s4" in config["figures"]
+                else {}
+            ),
+            "fixed": (
+                {fmt(b): b_scan_offset(config, b, "fixed") for b, _ in s4_points()}
+                if "s4" in config["figures"]
+                else {}
+            ),
             "pe_order": config["analysis"]["pe_order"],
             "delta_omega_e_mhz": config["physics"]["delta_omega_e_mhz"],
             "b_ref_tesla": config["physics"]["b_ref_tesla"],
