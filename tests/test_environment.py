@@ -92,7 +92,9 @@ def rule_envs_and_scripts():
     common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
     choices = {
         name: [gpu, cpu]
-        for name, gpu, cpu in re.findall(r'^(\w+_ENV) = "([^"]+)" if config\["backend"\] == "gpu" else "([^"]+)"$', common, re.M)
+        for name, gpu, cpu in re.findall(
+            r'^(\w+_ENV) = \(?\s*"([^"]+)"\s*if config\["backend"\] == "gpu"\s*else "([^"]+)"', common, re.M
+        )
     }  # fmt: skip
     assert choices, "common.smk no longer chooses a physics env by backend"
     out = []
