@@ -188,7 +188,7 @@ def test_gpu_backend_jobs_on_a_stand_in_for_cupy(smoke, tmp_path):
         tmp_path, *targets, "--cores", "2", "--resources", "gpu=1", "--configfile", str(ROOT / "config" / "smoke.yaml"),
         "--config", "backend=gpu", env={"PYTHONPATH": str(ROOT / "tests" / "fake_cupy")},
     )  # fmt: skip
-    log = next(tmp_path.glob("logs/realization/N6/B5/U15/r0000.log")).read_text()
+    log = next(tmp_path.glob("logs/realization/paper/N6/B5/U15/r0000.log")).read_text()
     assert "backend gpu, solver lu" in log
     for target in targets[:2]:
         gpu, cpu = pq.read_table(tmp_path / target), pq.read_table(smoke / target)
