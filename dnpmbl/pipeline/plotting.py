@@ -200,8 +200,8 @@ def figure_s2(table: pd.DataFrame):
             ax.errorbar(rows["inverse_n"], rows["u_c"], yerr=rows["u_c_se"], fmt="os^D"[k] + "-", color=COLORS[k], ms=3.5,
                         elinewidth=0.7, capsize=1.5, label=text)
         spins = sorted(table["n_spins"].unique())
-        ax.set_xticks([1 / n for n in spins], [f"1/{n}" for n in spins])
-        ax.set_xlim(0, None)
+        ax.set_xticks([1 / n for n in spins], [f"1/{n}" for n in spins], fontsize=7)
+        ax.set_xlim(0.8 / max(spins), 1.08 / min(spins))
         ax.set_xlabel("$1/N$")
         ax.set_ylabel(r"$U_c/2\pi$ (MHz)")
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=1)
