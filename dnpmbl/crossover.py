@@ -21,24 +21,15 @@ import math
 
 import numpy as np
 
-from .spin_temperature import fit_spin_temperature, kl_divergence, sample_std
+from .spin_temperature import fit_spin_temperature, kl_divergence, resample_indices, sample_std
+
+__all__ = ["resample_indices"]  # re-exported: the scans resample as :func:`bootstrap` does
 
 #: Mean ratio of consecutive level spacings: Poisson (localized) 2 ln 2 - 1, GOE (ergodic)
 #: 0.5307 (numerical, large matrices), and the midpoint used as marker (b).
 R_POISSON = 2.0 * math.log(2.0) - 1.0
 R_GOE = 0.5307
 R_MIDPOINT = 0.5 * (R_POISSON + R_GOE)
-
-
-def resample_indices(n_realizations: int, n_resamples: int, seed: int = 0) -> np.ndarray:
-    """``(n_resamples, n_realizations)`` realization indices drawn with replacement, the
-    same for every point of a scan (fixed ``seed``)."""
-    if n_realizations < 2:
-        raise ValueError("a bootstrap needs at least two realizations")
-    if n_resamples < 1:
-        raise ValueError("n_resamples must be positive")
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, n_realizations, size=(n_resamples, n_realizations))
 
 
 def stationary_statistics(

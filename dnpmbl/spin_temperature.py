@@ -207,6 +207,17 @@ class Bootstrap:
     n_resamples: int
 
 
+def resample_indices(n_realizations: int, n_resamples: int, seed: int = 0) -> np.ndarray:
+    """``(n_resamples, n_realizations)`` realization indices drawn with replacement from
+    ``default_rng(seed)``: the resamples of :func:`bootstrap`, and of every point of a scan
+    (:mod:`dnpmbl.crossover`), which share them."""
+    if n_realizations < 2:
+        raise ValueError("bootstrap needs at least two realizations")
+    if n_resamples < 1:
+        raise ValueError("n_resamples must be positive")
+    return np.random.default_rng(seed).integers(0, n_realizations, size=(n_resamples, n_realizations))
+
+
 def bootstrap(statistic, n_realizations: int, *, n_resamples: int = 200, seed: int = 0, level: float = 0.68) -> Bootstrap:
     """Bootstrap ``statistic(indices)`` over realizations (resampling with replacement).
 
@@ -214,11 +225,9 @@ def bootstrap(statistic, n_realizations: int, *, n_resamples: int = 200, seed: i
     float; the estimate is its value on ``arange(n_realizations)``. The resamples use a
     fixed seed: the same data give the same interval.
     """
-    if n_realizations < 2:
-        raise ValueError("bootstrap needs at least two realizations")
-    rng = np.random.default_rng(seed)
+    indices = resample_indices(n_realizations, n_resamples, seed)
     estimate = float(statistic(np.arange(n_realizations)))
-    draws = np.array([statistic(rng.integers(0, n_realizations, n_realizations)) for _ in range(n_resamples)])
+    draws = np.array([statistic(idx) for idx in indices])
     low, high = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
     return Bootstrap(estimate, float(np.std(draws, ddof=1)), float(low), float(high), n_resamples)
 

@@ -154,8 +154,8 @@ def check_semantics(config: dict) -> None:
                 f"config key beyond.sensitivity.models: {model!r} is not defined under models "
                 f"(defined: {', '.join(sorted(config['models'])) or 'none'})"
             )
-    for key in ("realizations", "level_statistics.realizations"):
-        mapping = config["beyond"]["realizations"] if key == "realizations" else config["beyond"]["level_statistics"]["realizations"]
+    beyond = config["beyond"]
+    for key, mapping in (("realizations", beyond["realizations"]), ("level_statistics.realizations", beyond["level_statistics"]["realizations"])):
         for n in mapping:
             if not str(n).isdigit():
                 raise ConfigError(f"config key beyond.{key}.{n}: keys must be spin numbers N")

@@ -179,6 +179,17 @@ def s4_points():
     return scan["points"]
 
 
+def s4_settings():
+    """The offsets of both B-scan conventions per field, and what the PE lines need."""
+    return {
+        "scaled": {fmt(b): b_scan_offset(config, b, "scaled") for b, _ in s4_points()},
+        "fixed": {fmt(b): b_scan_offset(config, b, "fixed") for b, _ in s4_points()},
+        "pe_order": config["analysis"]["pe_order"],
+        "delta_omega_e_mhz": config["physics"]["delta_omega_e_mhz"],
+        "b_ref_tesla": config["physics"]["b_ref_tesla"],
+    }
+
+
 def scan_inputs(wildcards):
     """The realizations 0..R-1 of every point of scan ``wildcards.scan``."""
     scan = SCANS[wildcards.scan]
@@ -214,6 +225,8 @@ def scan_mem_mb(wildcards, attempt):
 
 def figure_table_settings(wildcards):
     """The config values the table behind figure ``wildcards.fig`` depends on."""
+    if wildcards.fig == "s4":  # the B scan exists only when s4 is asked for
+        return s4_settings()
     return {
         "fig2": {},
         "fig3": {
@@ -239,21 +252,6 @@ def figure_table_settings(wildcards):
                 m: config["models"][m]
                 for m in config["beyond"]["sensitivity"]["models"]
             },
-        },
-        "s4": {
-            "scaled": (
-                {fmt(b): b_scan_offset(config, b, "scaled") for b, _ in s4_points()}
-                if "s4" in config["figures"]
-                else {}
-            ),
-            "fixed": (
-                {fmt(b): b_scan_offset(config, b, "fixed") for b, _ in s4_points()}
-                if "s4" in config["figures"]
-                else {}
-            ),
-            "pe_order": config["analysis"]["pe_order"],
-            "delta_omega_e_mhz": config["physics"]["delta_omega_e_mhz"],
-            "b_ref_tesla": config["physics"]["b_ref_tesla"],
         },
     }[wildcards.fig]
 

@@ -23,23 +23,17 @@ def main(smk):
         for variant, (order, sz_channel) in PE_VARIANTS.items():
             for continuum, tag in ((True, "continuum"), (False, "finite")):
                 name = f"{variant}_{tag}"
-                if not continuum and smk.params.physics["zeeman_shifts"] != "equal":
-                    # C2-C5 sum over the equally spaced shifts; random ones differ per realization.
-                    row.update({f"beta_{name}_s": math.nan, f"h_{name}_rad_s": math.nan, f"p_n_{name}": math.nan})
-                    row[f"converged_{name}"] = False
-                    continue
-                try:
-                    pe = spin_temperature_pe(params, omega_mw, order=order, continuum=continuum, sz_channel=sz_channel)
-                    row[f"beta_{name}_s"] = pe.beta_s
-                    row[f"h_{name}_rad_s"] = pe.h
-                    row[f"p_n_{name}"] = pe.p_n
-                    row[f"converged_{name}"] = True
-                except RuntimeError as exc:
-                    log.warning("offset %+.4f, %s, %s: %s", offset, variant, tag, exc)
-                    row[f"beta_{name}_s"] = math.nan
-                    row[f"h_{name}_rad_s"] = math.nan
-                    row[f"p_n_{name}"] = math.nan
-                    row[f"converged_{name}"] = False
+                pe = None
+                if continuum or smk.params.physics["zeeman_shifts"] == "equal":
+                    # (C2-C5 sum over the equally spaced shifts; random ones differ per realization.)
+                    try:
+                        pe = spin_temperature_pe(params, omega_mw, order=order, continuum=continuum, sz_channel=sz_channel)
+                    except RuntimeError as exc:
+                        log.warning("offset %+.4f, %s, %s: %s", offset, variant, tag, exc)
+                row[f"beta_{name}_s"] = pe.beta_s if pe is not None else math.nan
+                row[f"h_{name}_rad_s"] = pe.h if pe is not None else math.nan
+                row[f"p_n_{name}"] = pe.p_n if pe is not None else math.nan
+                row[f"converged_{name}"] = pe is not None
         rows.append(row)
         log.info("offset %+.4f: P_n^PE U^0 %.4f, U^2 %.4f (continuum)", offset, row["p_n_pe0_continuum"], row["p_n_pe2_continuum"])
     write_point_table(rows, smk.output[0], "pe")
