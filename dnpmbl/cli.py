@@ -95,7 +95,7 @@ def main(argv=None) -> int:
     )  # fmt: skip
     so.add_argument(
         "--stationary-solver", choices=("auto", "gth", "lu"), default="auto",
-        help="gth (subtraction-free, CPU only), lu (pivoted LU, batched) or auto (gth on cpu, lu on gpu)",
+        help="lu (pivoted LU, the faster), gth (subtraction-free, the reference, CPU only) or auto (lu)",
     )  # fmt: skip
     args = parser.parse_args(argv)
 
@@ -111,7 +111,7 @@ def main(argv=None) -> int:
         if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             raise SystemExit(f"error: {option} {path}: no such directory")
     problem = load_problem(args.problem)
-    solver = None if args.stationary_solver == "auto" else args.stationary_solver
+    solver = "lu" if args.stationary_solver == "auto" else args.stationary_solver
     try:
         backend = get_backend(args.backend, stationary=solver)
     except BackendError as exc:

@@ -255,9 +255,12 @@ def _escape_matrix(c, exits, xp):
 
 
 def _solve_rows(m, b, xp):
-    """``X`` with ``X m = b`` for batches: m (F, d, d), b (F, r, d) -> (F, r, d)."""
+    """``X`` with ``X m = b`` for batches: m (F, d, d), overwritten, b (F, r, d) -> (F, r, d),
+    by the backend of ``xp`` (:meth:`dnpmbl.backend.Backend.solve_rows`)."""
+    from .backend import get_backend
+
     try:
-        return xp.linalg.solve(m.swapaxes(1, 2), b.swapaxes(1, 2)).swapaxes(1, 2)
+        return get_backend("cpu" if xp is np else "gpu").solve_rows(m, b)
     except np.linalg.LinAlgError as exc:
         raise StationaryStateError(f"the generator is reducible: a singular level ({exc})") from None
 

@@ -60,12 +60,13 @@ def test_bad_couplings_named(tmp_path):
 
 
 def test_solve_with_the_lu_solver_and_backend_errors(tmp_path):
-    """--stationary-solver lu gives the GTH numbers to 1e-10 and says what computed them;
-    --backend gpu without a GPU stops with one line that names what is missing."""
+    """The default (auto) solver is lu and gives the GTH numbers to 1e-10, and each result
+    says what computed it; --backend gpu without a GPU stops with one line that names what
+    is missing."""
     problem = tmp_path / "one.json"
     problem.write_text(run("example", "--n-spins", "6", "--offset", "-0.5", "1.0").stdout)
-    gth = json.loads(run("solve", str(problem)).stdout)
-    lu = json.loads(run("solve", str(problem), "--stationary-solver", "lu").stdout)
+    gth = json.loads(run("solve", str(problem), "--stationary-solver", "gth").stdout)
+    lu = json.loads(run("solve", str(problem)).stdout)
     np.testing.assert_allclose(lu["p_n"], gth["p_n"], rtol=0, atol=1e-10)
     assert (gth["backend"], gth["stationary_solver"], lu["stationary_solver"]) == ("cpu", "gth", "lu")
     assert all(-1e-12 <= x <= 0 for x in lu["most_negative_clipped"])
