@@ -127,7 +127,7 @@ def test_model_variant_changes_only_what_it_names():
         ({"beyond": {"sensitivity": {"models": ["undefined"]}}}, "beyond.sensitivity.models"),
         ({"beyond": {"level_statistics": {"n_spins": [7]}}}, "beyond.level_statistics.n_spins"),
         ({"figures": ["fig6"]}, "figures"),
-        ({"fig3": {"b_scan_offset": "both"}}, "fig3.b_scan_offset"),
+        ({"fig3": {"b_scan_offset": "neither"}}, "fig3.b_scan_offset"),
     ],
 )
 def test_bad_beyond_config_names_the_key(override, key):

@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dnpmbl.pipeline.config import ConfigError, realization_points, validate_config
+from dnpmbl.pipeline.config import (
+    ConfigError,
+    b_scan_conventions,
+    b_scan_offset,
+    error_bar_offsets,
+    fig3_b_offsets,
+    fixed_offset,
+    realization_points,
+    validate_config,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -41,24 +50,79 @@ def test_commented_default_config_equals_schema_defaults():
 @pytest.mark.parametrize(
     "override, solver, jobs",
     [
-        ({}, "gth", "combined"),
+        ({}, "lu", "combined"),
         ({"backend": "gpu"}, "lu", "combined"),
-        ({"stationary_solver": "lu"}, "lu", "combined"),
+        ({"stationary_solver": "gth"}, "gth", "combined"),
         ({"backend": "gpu", "realization_jobs": "split"}, "lu", "split"),
-        ({"realization_jobs": "split"}, "gth", "split"),
+        ({"realization_jobs": "split"}, "lu", "split"),
     ],
 )
-def test_automatic_solver_follows_the_backend(override, solver, jobs):
+def test_automatic_solver_is_lu_on_either_backend(override, solver, jobs):
     config = validate_config(override, SCHEMA)
     assert (config["stationary_solver"], config["realization_jobs"]) == (solver, jobs)
 
 
 def test_shared_points_are_merged():
-    points = realization_points(validate_config({}, SCHEMA))
+    config = validate_config({}, SCHEMA)
+    points = realization_points(config)
     shared = points[("paper", "12", "3.35", "15")]
     assert len(shared["offsets"]) == 121  # fig2 grid, which contains fig3's -0.5
     assert -0.5 in shared["offsets"] and shared["realizations"] == 100
-    assert points[("paper", "12", "7", "15")] == {"offsets": [-0.5], "realizations": 100}
+    # The default B scan draws both conventions: -0.5 dw_e and -27 MHz at 7 T.
+    assert points[("paper", "12", "7", "15")] == {"offsets": [-0.5, fixed_offset(config, 7.0)], "realizations": 100}
+
+
+# --- fig3.b_scan_offset: the B scan's microwave conventions --------------------------------
+
+B_SCAN = {"b_scan_tesla": [1.675, 3.35, 6.7], "u_fixed_mhz": 15}
+
+
+def b_scan_plan(convention):
+    """The offsets of each field of the B scan under ``convention`` (only Fig. 3 asked for,
+    so the U scan's point at 3.35 T adds nothing but mw_offset)."""
+    config = validate_config({"figures": ["fig3"], "fig3": {**B_SCAN, "b_scan_offset": convention}}, SCHEMA)
+    points = realization_points(config)
+    return {b: points[("paper", "12", b, "15")]["offsets"] for b in ("1.675", "3.35", "6.7")}
+
+
+def test_b_scan_offset_scaled_and_fixed_plan_one_offset_per_field():
+    """scaled keeps mw_offset = -0.5 at every field; fixed keeps -27 MHz: -0.5 b_ref / B."""
+    assert b_scan_plan("scaled") == {"1.675": [-0.5], "3.35": [-0.5], "6.7": [-0.5]}
+    assert b_scan_plan("fixed") == {"1.675": [-1.0], "3.35": [-0.5], "6.7": [-0.25]}
+
+
+def test_b_scan_offset_both_plans_both_offsets_and_one_at_the_reference_field():
+    """both: each realization of a field holds the two frequencies, which are one at b_ref."""
+    assert b_scan_plan("both") == {"1.675": [-1.0, -0.5], "3.35": [-0.5], "6.7": [-0.5, -0.25]}
+    config = validate_config({"fig3": {**B_SCAN, "b_scan_offset": "both"}}, SCHEMA)
+    assert b_scan_conventions(config) == ["scaled", "fixed"]
+    assert fig3_b_offsets(config) == {
+        "scaled": {"1.675": -0.5, "3.35": -0.5, "6.7": -0.5},
+        "fixed": {"1.675": -1.0, "3.35": -0.5, "6.7": -0.25},
+    }
+    # One convention has one offset; "both" is not one.
+    assert b_scan_offset(config, 6.7, "fixed") == -0.25
+    with pytest.raises(ConfigError, match="fig3.b_scan_offset: 'both' is not one convention"):
+        b_scan_offset(config, 6.7)
+
+
+@pytest.mark.parametrize(
+    "convention, at_6_7",
+    [("scaled", [-0.5]), ("fixed", [-0.5, -0.25]), ("both", [-0.5, -0.25])],
+)
+def test_error_bars_at_every_convention_the_b_scan_draws(convention, at_6_7):
+    """The fit rule bootstraps at mw_offset and at the B scan's offset under each convention
+    asked for, never at the other offsets of a point."""
+    config = validate_config({"fig3": {**B_SCAN, "b_scan_offset": convention}}, SCHEMA)
+    assert error_bar_offsets(config, 6.7, [-1.0, -0.5, -0.25, 0.3]) == at_6_7
+    assert error_bar_offsets(config, 3.35, [-1.0, -0.5, 0.0]) == [-0.5]
+
+
+def test_fig3_b_offsets_of_one_convention_are_todays():
+    """scaled and fixed give the Fig. 3 table one convention, with the offsets they plan."""
+    for convention, plan in (("scaled", b_scan_plan("scaled")), ("fixed", b_scan_plan("fixed"))):
+        config = validate_config({"fig3": {**B_SCAN, "b_scan_offset": convention}}, SCHEMA)
+        assert fig3_b_offsets(config) == {convention: {b: offsets[0] for b, offsets in plan.items()}}
 
 
 MALFORMED = [
@@ -96,6 +160,7 @@ MALFORMED = [
     ({"backend": "cuda"}, "backend"),
     ({"stationary_solver": "qr"}, "stationary_solver"),
     ({"realization_jobs": "both"}, "realization_jobs"),
+    ({"fig3": {"b_scan_offset": "scaled+fixed"}}, "fig3.b_scan_offset"),
     ({"backend": "gpu", "stationary_solver": "gth"}, "stationary_solver"),
 ]
 

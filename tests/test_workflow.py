@@ -60,16 +60,45 @@ def test_smoke_fig3_table(smoke):
     t = table(smoke, "fig3")
     left, right = t[t["panel"] == "U"], t[t["panel"] == "B"]
     assert sorted(left["u_mhz"]) == [2.0, 15.0, 30.0] and left["b_tesla"].eq(3.35).all()
-    assert sorted(right["b_tesla"]) == [2.5, 3.35, 5.0] and right["u_mhz"].eq(15.0).all()
-    np.testing.assert_allclose(t["offset"], -0.5)
+    assert left["convention"].eq("scaled").all()
+    np.testing.assert_allclose(left["offset"], -0.5)
+    # fig3.b_scan_offset: both -- each field under each convention, the same realizations.
+    scaled, fixed = right[right["convention"] == "scaled"], right[right["convention"] == "fixed"]
+    assert len(right) == 6 and right["u_mhz"].eq(15.0).all()
+    assert list(scaled["b_tesla"]) == list(fixed["b_tesla"]) == [2.5, 3.35, 5.0]
+    np.testing.assert_allclose(scaled["offset"], -0.5)
+    np.testing.assert_allclose(fixed["detuning_mhz"], -27.0)  # w_MW - w_e fixed in MHz
+    np.testing.assert_allclose(fixed["offset"], [-0.67, -0.5, -0.335])
+    assert fixed["n_realizations"].eq(3).all() and scaled["n_realizations"].eq(3).all()
     for col in ("p_n_mean", "p_n_mean_se", "p_n_fm", "p_n_fm_se", "p_n_pe"):
         assert np.all(np.isfinite(t[col])), col
     assert np.all(np.abs(t[["p_n_mean", "p_n_fm", "p_n_pe"]].to_numpy()) <= 1)
-    # The shared point (3.35 T, 15 MHz) is the same numbers in both panels: computed once.
+    # The shared point (3.35 T, 15 MHz) is the same numbers in both panels and conventions:
+    # computed once.
     a = left[left["u_mhz"] == 15.0].iloc[0]
-    b = right[right["b_tesla"] == 3.35].iloc[0]
-    assert a["p_n_mean"] == b["p_n_mean"] and a["p_n_fm"] == b["p_n_fm"]
+    for b in (scaled, fixed):
+        b = b[b["b_tesla"] == 3.35].iloc[0]
+        assert a["p_n_mean"] == b["p_n_mean"] and a["p_n_fm"] == b["p_n_fm"] and a["p_n_pe"] == b["p_n_pe"]
     assert len(list((smoke / "results" / "realizations" / "paper" / "N6").glob("B3.35/U15"))) == 1
+    # Each realization file of a B-scan field holds both frequencies (one at b_ref).
+    base = smoke / "results" / "realizations" / "paper" / "N6"
+    for b, offsets in (("2.5", [-0.67, -0.5]), ("5", [-0.5, -0.335])):
+        assert sorted(pq.read_table(base / f"B{b}" / "U15" / "r0000.parquet").column("offset").to_pylist()) == offsets
+
+
+def test_smoke_fig3_draws_both_conventions(smoke):
+    """The B panel of Fig. 3 names both conventions in its legend, the U panel none."""
+    import matplotlib.pyplot as plt
+
+    from dnpmbl.pipeline.io import read_figure_table
+    from dnpmbl.pipeline.plotting import draw
+
+    figure = draw("fig3", read_figure_table(smoke / "results" / "tables" / "fig3.parquet", "fig3").to_pandas())
+    u_panel, b_panel = figure.axes[:2]
+    assert u_panel.get_legend() is None
+    labels = [text.get_text() for text in b_panel.get_legend().get_texts()]
+    assert labels == [r"$\omega_{MW}-\omega_e$ scaled with $\delta\omega_e$", r"$\omega_{MW}-\omega_e$ fixed in MHz"]
+    plt.close(figure)
 
 
 def test_smoke_fig4_table(smoke):
@@ -147,21 +176,22 @@ def test_split_realization_jobs_give_the_combined_jobs_numbers(smoke, tmp_path):
         states = target.replace(".parquet", ".states.parquet")
         assert pq.read_table(tmp_path / states).equals(pq.read_table(smoke / states))
         meta = pq.read_schema(tmp_path / target).metadata[b"dnpmbl"]
-        assert b'"backend": "cpu"' in meta and b'"stationary_solver": "gth"' in meta
+        assert b'"backend": "cpu"' in meta and b'"stationary_solver": "lu"' in meta
 
 
 def test_lu_solver_in_the_workflow_agrees_with_gth(smoke, tmp_path):
-    """stationary_solver: lu (the GPU's solver) on the CPU gives P_n within 1e-10 of GTH
-    and records which solver made each file."""
+    """The production solver (lu, what auto picks) gives P_n within 1e-10 of the reference
+    (stationary_solver: gth), and each file records which solver made it."""
     targets = _realization_targets(count=2)
     snakemake(
         tmp_path, *targets, "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"),
-        "--config", "stationary_solver=lu",
+        "--config", "stationary_solver=gth",
     )  # fmt: skip
     for target in targets:
-        lu, gth = pq.read_table(tmp_path / target), pq.read_table(smoke / target)
+        gth, lu = pq.read_table(tmp_path / target), pq.read_table(smoke / target)
         np.testing.assert_allclose(lu.column("p_n").to_numpy(), gth.column("p_n").to_numpy(), rtol=0, atol=1e-10)
-        assert b'"stationary_solver": "lu"' in pq.read_schema(tmp_path / target).metadata[b"dnpmbl"]
+        assert b'"stationary_solver": "gth"' in pq.read_schema(tmp_path / target).metadata[b"dnpmbl"]
+        assert b'"stationary_solver": "lu"' in pq.read_schema(smoke / target).metadata[b"dnpmbl"]
 
 
 def test_gpu_backend_plans_gpu_jobs(tmp_path):

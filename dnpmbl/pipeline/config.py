@@ -133,10 +133,12 @@ def model_physics(config: dict, model: str) -> dict:
 
 
 def resolve_automatic(config: dict) -> None:
-    """Replace ``stationary_solver: auto`` by what the backend implies (gth on the cpu, lu
-    on the gpu)."""
+    """Replace ``stationary_solver: auto`` by the production solver, pivoted LU on either
+    backend (on the CPU 15-20 % faster per microwave frequency than GTH at N = 12, and
+    within 1e-10 in P_n and 1e-12 of the largest population of it: tested); ``gth``
+    stays the reference."""
     if config["stationary_solver"] == "auto":
-        config["stationary_solver"] = "lu" if config["backend"] == "gpu" else "gth"
+        config["stationary_solver"] = "lu"
 
 
 def check_semantics(config: dict) -> None:
@@ -259,15 +261,39 @@ def fig2_offsets(config: dict) -> list[float]:
 def fixed_offset(config: dict, b_tesla: float) -> float:
     """The offset (in units of dw_e at ``b_tesla``) that keeps w_MW - w_e at its value at
     the reference field, ``mw_offset dw_e(b_ref)``: ``mw_offset b_ref / B``
-    (``fig3.b_scan_offset: fixed``)."""
+    (``fig3.b_scan_offset: fixed``, or ``both``)."""
     return canonical_offset(config["mw_offset"] * config["physics"]["b_ref_tesla"] / float(b_tesla))
+
+
+#: The microwave conventions of a B scan: (w_MW - w_e) / dw_e fixed (``scaled``: w_MW - w_e
+#: grows with B) or w_MW - w_e fixed in MHz (``fixed``). ``fig3.b_scan_offset: both`` asks
+#: for the two.
+B_SCAN_CONVENTIONS = ("scaled", "fixed")
+
+
+def b_scan_conventions(config: dict) -> list[str]:
+    """The conventions Fig. 3's B scan draws (``fig3.b_scan_offset``), in the order of
+    :data:`B_SCAN_CONVENTIONS`: one, or both under ``both``."""
+    chosen = config["fig3"]["b_scan_offset"]
+    return list(B_SCAN_CONVENTIONS) if chosen == "both" else [chosen]
 
 
 def b_scan_offset(config: dict, b_tesla: float, convention: str | None = None) -> float:
     """The offset of the B scan at ``b_tesla`` under ``convention`` (scaled or fixed;
-    default: the config's ``fig3.b_scan_offset``)."""
+    default: the config's ``fig3.b_scan_offset``, which must then name one convention)."""
     convention = convention or config["fig3"]["b_scan_offset"]
+    if convention not in B_SCAN_CONVENTIONS:
+        raise ConfigError(
+            f"config key fig3.b_scan_offset: {convention!r} is not one convention "
+            f"({' or '.join(B_SCAN_CONVENTIONS)}); b_scan_offsets gives the offset of each"
+        )
     return canonical_offset(config["mw_offset"]) if convention == "scaled" else fixed_offset(config, b_tesla)
+
+
+def b_scan_offsets(config: dict, b_tesla: float) -> dict[str, float]:
+    """``{convention: offset}`` of Fig. 3's B scan at ``b_tesla``, for each convention the
+    config asks for (:func:`b_scan_conventions`). At b_ref_tesla the offsets are equal."""
+    return {convention: b_scan_offset(config, b_tesla, convention) for convention in b_scan_conventions(config)}
 
 
 def figure_points(config: dict) -> dict:
@@ -278,6 +304,23 @@ def figure_points(config: dict) -> dict:
         "fig2": [(fig2["b_tesla"], u) for u in fig2["u_mhz"]],
         "fig3_u": [(fig3["b_tesla"], u) for u in fig3["u_mhz"]],
         "fig3_b": [(b, fig3["u_fixed_mhz"]) for b in fig3["b_scan_tesla"]],
+    }
+
+
+def error_bar_offsets(config: dict, b_tesla: float, offsets) -> list[float]:
+    """Of a point's ``offsets`` (canonical), those at which the figures draw error bars (the
+    fit rule's bootstrap): mw_offset, and the B scan's offset at ``b_tesla`` under each
+    convention of ``fig3.b_scan_offset`` (two under ``both``)."""
+    wanted = {canonical_offset(config["mw_offset"]), *b_scan_offsets(config, b_tesla).values()}
+    return [o for o in offsets if o in wanted]
+
+
+def fig3_b_offsets(config: dict) -> dict:
+    """``{convention: {b_text: offset}}``: the offset of each field of Fig. 3's B scan under
+    each convention the config asks for (what the Fig. 3 table selects its panel B rows by)."""
+    fields = [b for b, _ in figure_points(config)["fig3_b"]]
+    return {
+        convention: {fmt(b): b_scan_offset(config, b, convention) for b in fields} for convention in b_scan_conventions(config)
     }
 
 
@@ -360,7 +403,7 @@ def realization_points(config: dict) -> dict:
             add(PAPER_MODEL, n, b, u, [mw], r)
     if "fig3" in wanted:
         for b, u in paper["fig3_b"]:
-            add(PAPER_MODEL, n, b, u, [b_scan_offset(config, b)], r)
+            add(PAPER_MODEL, n, b, u, b_scan_offsets(config, b).values(), r)
     for scan in beyond_scans(config).values():
         for b, u in scan["points"]:
             add(scan["model"], scan["n_spins"], b, u, scan["offsets"][(fmt(b), fmt(u))], scan["realizations"])
@@ -387,10 +430,11 @@ def fig4_realizations(config: dict, n_spins: int) -> int:
 
 
 #: Per-job seconds measured on a 2-core machine (two single-threaded jobs at a time) in the
-#: quick config: a realization at N = 12 with one microwave frequency, each further one, and
-#: the Fig. 4 eigenstates per N. Other N scale with sum_k d_k^3.
+#: quick config: a realization at N = 12 with one microwave frequency, each further one
+#: (pivoted LU, measured warm by bench/core.py), and the Fig. 4 eigenstates per N. Other N
+#: scale with sum_k d_k^3.
 _REALIZATION_S_N12 = 13.0
-_FURTHER_FREQUENCY_S_N12 = 2.1
+_FURTHER_FREQUENCY_S_N12 = 1.8
 _EIGENSTATES_S = {8: 0.64, 10: 0.64, 12: 0.8, 14: 7.4, 16: 600.0}
 
 

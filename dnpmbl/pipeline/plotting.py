@@ -73,25 +73,62 @@ def figure2(table: pd.DataFrame):
         return fig
 
 
+#: How each microwave convention of Fig. 3 is drawn: ``scaled`` (and the U scan) as the
+#: paper draws it; ``fixed`` with open squares, down triangles, a dotted PE, a hatched band.
+CONVENTION_STYLES = {
+    "scaled": {"exact": "o", "exact_face": None, "fm": "^", "pe": "--", "band": {"color": "tab:red", "alpha": 0.15, "lw": 0}},
+    "fixed": {"exact": "s", "exact_face": "none", "fm": "v", "pe": ":",
+              "band": {"facecolor": "none", "edgecolor": "tab:red", "hatch": "/////", "alpha": 0.35, "lw": 0}},
+}  # fmt: skip
+#: How Fig. 3's legend names each convention of the B scan.
+CONVENTION_LABELS = {
+    "scaled": r"$\omega_{MW}-\omega_e$ scaled with $\delta\omega_e$",
+    "fixed": r"$\omega_{MW}-\omega_e$ fixed in MHz",
+}
+
+
+def _figure3_series(ax, rows: pd.DataFrame, xcol: str, convention: str) -> None:
+    """One scan of Fig. 3 (one panel, one convention) in the convention's style: exact mean
+    with its standard error and a band of +- the std over realizations, FM, PE."""
+    style = CONVENTION_STYLES[convention]
+    x = rows[xcol]
+    if "p_n_std" in rows:
+        ax.fill_between(x, rows["p_n_mean"] - rows["p_n_std"], rows["p_n_mean"] + rows["p_n_std"], **style["band"],
+                        label="exact: ± std over realizations")
+    ax.errorbar(x, rows["p_n_mean"], yerr=rows["p_n_mean_se"], fmt=style["exact"], color="tab:red", ms=4,
+                mfc=style["exact_face"], elinewidth=0.7, capsize=1.5, label="exact, Eq. (26): mean ± s.e.")
+    ax.errorbar(x, rows["p_n_fm"], yerr=rows.get("p_n_fm_se"), fmt=style["fm"], color="tab:blue", ms=4, mfc="none",
+                elinewidth=0.7, label=r"Eq. (1), $\beta_{FM}$")
+    order = int(rows["pe_order"].iloc[0]) if "pe_order" in rows else 2
+    ax.plot(x, rows["p_n_pe"], style["pe"], color="k", label=rf"Eq. (1), $\beta_{{PE}}$ ($U^{order}$)")
+
+
+def _convention_legend(ax, conventions) -> None:
+    """Inside ``ax``: which symbols and PE line belong to which convention of the B scan."""
+    handles = [
+        Line2D([], [], color="0.2", marker=CONVENTION_STYLES[c]["exact"], mfc=CONVENTION_STYLES[c]["exact_face"],
+               ls=CONVENTION_STYLES[c]["pe"], label=CONVENTION_LABELS[c])
+        for c in conventions
+    ]  # fmt: skip
+    ax.legend(handles=handles, loc="best", fontsize=6.5, handlelength=2.6)
+
+
 def figure3(table: pd.DataFrame):
     """P_n against U (left) and B (right): exact mean (red disks, bootstrap errors), FM (blue
-    triangles), PE (black dashed)."""
+    triangles), PE (black dashed). The B scan draws each microwave convention in the table's
+    ``convention`` column: scaled so, fixed with open red squares, open down triangles and
+    a dotted PE; a legend in the panel names them."""
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(6.8, 3.0), sharey=True, constrained_layout=True)
         for ax, (panel, xcol, xlabel) in zip(axes, (("U", "u_mhz", r"$U/2\pi$ (MHz)"), ("B", "b_tesla", r"$B$ (T)"))):
             rows = table[table["panel"] == panel].sort_values(xcol)
             if rows.empty:
                 continue
-            x = rows[xcol]
-            if "p_n_std" in rows:
-                ax.fill_between(x, rows["p_n_mean"] - rows["p_n_std"], rows["p_n_mean"] + rows["p_n_std"],
-                                color="tab:red", alpha=0.15, lw=0, label="exact: ± std over realizations")
-            ax.errorbar(x, rows["p_n_mean"], yerr=rows["p_n_mean_se"], fmt="o", color="tab:red", ms=4, elinewidth=0.7,
-                        capsize=1.5, label="exact, Eq. (26): mean ± s.e.")
-            ax.errorbar(x, rows["p_n_fm"], yerr=rows.get("p_n_fm_se"), fmt="^", color="tab:blue", ms=4, mfc="none",
-                        elinewidth=0.7, label=r"Eq. (1), $\beta_{FM}$")
-            order = int(rows["pe_order"].iloc[0]) if "pe_order" in rows else 2
-            ax.plot(x, rows["p_n_pe"], "k--", label=rf"Eq. (1), $\beta_{{PE}}$ ($U^{order}$)")
+            conventions = [c for c in CONVENTION_STYLES if c in set(rows["convention"])]
+            for convention in conventions:
+                _figure3_series(ax, rows[rows["convention"] == convention], xcol, convention)
+            if panel == "B":
+                _convention_legend(ax, conventions)
             ax.set_xlabel(xlabel)
             fixed = f"B = {rows['b_tesla'].iloc[0]:g} T" if panel == "U" else f"U = {rows['u_mhz'].iloc[0]:g} MHz"
             ax.set_title(fixed, fontsize=8)

@@ -137,24 +137,68 @@ def fig2_table(inputs, settings: dict) -> pd.DataFrame:
     )
 
 
+#: The convention of Fig. 3's U scan: its offset is mw_offset in units of dw_e at its field
+#: (``fig3.b_tesla``), i.e. the B scan's ``scaled`` convention at one B.
+U_SCAN_CONVENTION = "scaled"
+
+
+def b_scan_point_rows(point: pd.DataFrame, b_offsets: dict, source) -> pd.DataFrame:
+    """The rows of one B-scan point (one field) under each convention of ``b_offsets``
+    (``{convention: {b_text: offset}}``), with a ``convention`` column, in the order of
+    ``b_offsets``. A field where both conventions meet (b_ref) gives the same row twice.
+
+    Raises
+    ------
+    DataFileError
+        Naming ``source`` (the point's file) when the point lacks a convention's offset:
+        its realizations were not solved at that microwave frequency.
+    """
+    if point.empty:
+        raise DataFileError(f"{source}: no rows: not a point of the B scan")
+    b_text = fmt(point["b_tesla"].iloc[0])
+    parts = []
+    for convention, offsets in b_offsets.items():
+        if b_text not in offsets:
+            raise DataFileError(f"{source}: B = {b_text} T is not a field of the B scan ({convention}: {', '.join(offsets)} T)")
+        rows = at_offset(point, float(offsets[b_text]))
+        if len(rows) != 1:
+            raise DataFileError(
+                f"{source}: no row at offset {fmt(offsets[b_text])} (B = {b_text} T, {convention} convention of "
+                f"fig3.b_scan_offset; offsets here: {', '.join(fmt(o) for o in point['offset'])}): "
+                "its realizations were not solved at this microwave frequency"
+            )
+        rows.insert(0, "convention", convention)
+        parts.append(rows)
+    return pd.concat(parts, ignore_index=True)
+
+
 def fig3_table(inputs, settings: dict) -> pd.DataFrame:
-    """P_n against U (panel "U") and against B (panel "B") at the config's microwave offset:
-    exact mean, FM and PE values (inputs: left_ and right_ fit, fluctuations, pe)."""
-    panels = []
-    for panel, side in (("U", "left"), ("B", "right")):
-        joined = join_points(
-            fit=read_frames(inputs[f"{side}_fit"], "fit"),
-            fluctuations=read_frames(inputs[f"{side}_fluctuations"], "fluctuations"),
-            pe=read_frames(inputs[f"{side}_pe"], "pe"),
+    """P_n against U (panel "U", at the config's offset) and against B (panel "B", one row
+    per field and convention of ``fig3.b_scan_offset``: scaled, fixed or both): exact mean,
+    FM and PE values (inputs: left_ and right_ fit, fluctuations, pe). The ``convention``
+    column is the B scan's convention, :data:`U_SCAN_CONVENTION` for the U scan."""
+    left = join_points(
+        fit=read_frames(inputs["left_fit"], "fit"),
+        fluctuations=read_frames(inputs["left_fluctuations"], "fluctuations"),
+        pe=read_frames(inputs["left_pe"], "pe"),
+    )
+    u_rows = at_offset(left, float(settings["offset"]))
+    u_rows.insert(0, "convention", U_SCAN_CONVENTION)
+    u_rows.insert(0, "panel", "U")
+    b_offsets = settings["b_offsets"]
+    b_parts = []
+    for fit, fluctuations, pe in zip(inputs["right_fit"], inputs["right_fluctuations"], inputs["right_pe"]):
+        point = join_points(
+            fit=read_frames([fit], "fit"), fluctuations=read_frames([fluctuations], "fluctuations"), pe=read_frames([pe], "pe")
         )
-        if panel == "U":
-            rows = at_offset(joined, float(settings["offset"]))
-        else:  # the B scan's offset at each field (fig3.b_scan_offset)
-            wanted = joined["b_tesla"].map(lambda b: settings["b_offsets"][fmt(b)])
-            rows = joined[joined["offset"].to_numpy() == wanted.to_numpy()].reset_index(drop=True)
-        rows.insert(0, "panel", panel)
-        panels.append(rows)
-    table = pd.concat(panels, ignore_index=True)
+        b_parts.append(b_scan_point_rows(point, b_offsets, fit))
+    if not b_parts:
+        raise DataFileError("Fig. 3: no B-scan point among the inputs")
+    b_rows = pd.concat(b_parts, ignore_index=True)
+    # One convention after the other (in the order of the settings), each by field.
+    b_rows = pd.concat([b_rows[b_rows["convention"] == c].sort_values("b_tesla") for c in b_offsets], ignore_index=True)
+    b_rows.insert(0, "panel", "B")
+    table = pd.concat([u_rows, b_rows], ignore_index=True)
     order = int(settings["pe_order"])
     table["p_n_pe"] = table[f"p_n_pe{order}_continuum"]
     table["pe_order"] = order

@@ -8,6 +8,8 @@ from dnpmbl.pipeline.config import (
     b_scan_offset,
     beyond_scans,
     canonical_offset,
+    error_bar_offsets,
+    fig3_b_offsets,
     fig4_realizations,
     figure_points,
     fmt,
@@ -80,9 +82,8 @@ def point_offsets(wildcards):
 
 def error_offsets(wildcards):
     """Offsets of a point at which the figures draw error bars: mw_offset, and the B scan's
-    offset at this field (fig3.b_scan_offset)."""
-    wanted = {MW_OFFSET, b_scan_offset(config, float(wildcards.b))}
-    return [o for o in point_offsets(wildcards) if o in wanted]
+    offset at this field under each convention of fig3.b_scan_offset (both: two)."""
+    return error_bar_offsets(config, float(wildcards.b), point_offsets(wildcards))
 
 
 def realizations_of(model, n, b, u, count):
@@ -231,9 +232,8 @@ def figure_table_settings(wildcards):
         "fig2": {},
         "fig3": {
             "offset": MW_OFFSET,
-            "b_offsets": {
-                fmt(b): b_scan_offset(config, b) for b, _ in FIGURE_POINTS["fig3_b"]
-            },
+            # {convention: {b_text: offset}}, one convention or both (fig3.b_scan_offset)
+            "b_offsets": fig3_b_offsets(config),
             "pe_order": config["analysis"]["pe_order"],
         },
         "fig4": {
