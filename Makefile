@@ -3,11 +3,15 @@
 #   make test   set up the environment and run the test suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
-CORES ?= 2
+CORES ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIG ?= config/config.yaml
 BACKEND ?= cpu
 
-.PHONY: env run test bench report check-cores lock
+# The paper config as a campaign of pieces (run `make campaign` again after every stop;
+# keep RUN outside any checkout): workflow/scripts/campaign.py, README "The paper's scale".
+RUN ?= $(HOME)/dnpmbl-campaign/run
+
+.PHONY: env run test bench report check-cores lock campaign campaign-status
 
 env: $(VENV)/.installed
 
@@ -37,6 +41,12 @@ run: check-cores env
 # The HTML report of the run made with the same CONFIG.
 report: env
 	$(VENV)/bin/snakemake --configfile $(CONFIG) --report results/report.html
+
+campaign: check-cores env
+	$(PY) workflow/scripts/campaign.py run --directory $(RUN) --cores $(CORES) --configfile $(CONFIG)
+
+campaign-status: env
+	@$(PY) workflow/scripts/campaign.py status --directory $(RUN) --cores $(CORES) --configfile $(CONFIG)
 
 test: env
 	$(PY) -m pytest -q

@@ -1,0 +1,276 @@
+"""A long run computed in pieces: the paper config on a small machine, stopped and resumed.
+
+A campaign is one run directory (Snakemake's ``--directory``) filled by the same command
+again and again, each call a *piece* that Snakemake resumes where the last one stopped
+(``--rerun-incomplete``). The work is split into *stages* run in order of importance, so
+that a stop costs at most the unfinished figure:
+
+1. the U scan without the points the DNP profiles share (Fig. 3 left and Fig. 5, one
+   microwave frequency per realization, the cheap part);
+2. the U scan's shared points, with every offset of Fig. 2; then Figs. 5 and 2 are drawn;
+3. the B scan (Fig. 3 right, both microwave conventions where the config asks for them);
+   then Fig. 3 is drawn;
+4. the eigenstates of Fig. 4; then Fig. 4 is drawn.
+
+Progress is read from the run directory alone: which result files exist, and the per-job
+``benchmarks/`` Snakemake writes (wall seconds, CPU seconds, peak memory). The pieces are
+recorded in ``campaign.jsonl`` (start, commit, cores); a piece killed without warning ends
+at the last file it wrote. Nothing here computes physics; :mod:`workflow/scripts/campaign.py`
+is the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import (
+    PAPER_MODEL,
+    estimate_core_seconds,
+    fig4_realizations,
+    figure_points,
+    fmt,
+)
+
+#: The file of the run directory that records each piece.
+PIECES = "campaign.jsonl"
+
+
+@dataclass
+class Stage:
+    """One step of a campaign: the result files it computes (``jobs``, one per Snakemake
+    job: realization tables or eigenstate files, relative to the run directory), the
+    figures drawn once it is done, and the estimated core-seconds of each job."""
+
+    name: str
+    jobs: list[str]
+    figures: list[str]
+    estimate_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def targets(self) -> list[str]:
+        """What Snakemake is asked for: the jobs, then the figures' PDF, PNG and CSV."""
+        return self.jobs + [f"results/figures/{fig}.{ext}" for fig in self.figures for ext in ("pdf", "png", "csv")]
+
+
+def realization_file(model: str, n: int | str, b: float | str, u: float | str, r: int) -> str:
+    """The table of realization ``r`` of a point (the workflow's path)."""
+    return f"results/realizations/{model}/N{n}/B{fmt(float(b))}/U{fmt(float(u))}/r{r:04d}.parquet"
+
+
+def eigenstate_file(n: int, u: float, r: int) -> str:
+    return f"results/eigenstates/N{n}/U{fmt(u)}/r{r:04d}.parquet"
+
+
+def _point_jobs(config: dict, points) -> tuple[list[str], dict[str, float]]:
+    """Realization files of the paper model's (B, U) ``points`` and the estimated seconds
+    of each (from :func:`estimate_core_seconds` of a config that asks for that point)."""
+    from .config import realization_points
+
+    everything = realization_points(config)
+    n = config["n_spins"]
+    jobs, estimate = [], {}
+    for b, u in points:
+        key = (PAPER_MODEL, str(n), fmt(b), fmt(u))
+        point = everything[key]
+        per_job = _realization_seconds(n, len(point["offsets"]))
+        for r in range(point["realizations"]):
+            path = realization_file(PAPER_MODEL, n, b, u, r)
+            if path not in estimate:
+                jobs.append(path)
+                estimate[path] = per_job
+    return jobs, estimate
+
+
+def _realization_seconds(n: int, offsets: int) -> float:
+    """The estimate model's core-seconds of one realization job (:mod:`.config`)."""
+    from . import config as cfg
+
+    scale = cfg._cube_sum(int(n)) / cfg._cube_sum(12)
+    return (cfg._REALIZATION_S_N12 + cfg._FURTHER_FREQUENCY_S_N12 * (offsets - 1)) * scale
+
+
+def stages(config: dict) -> list[Stage]:
+    """The stages of a campaign over a validated config (the paper's figures it asks for;
+    S1-S4 are not staged)."""
+    from .config import _eigenstates_seconds
+
+    wanted = set(config["figures"])
+    points = figure_points(config)
+    shared = {(fmt(b), fmt(u)) for b, u in points["fig2"]} if "fig2" in wanted else set()
+    u_scan = points["fig3_u"] if wanted & {"fig3", "fig5"} else []
+    out: list[Stage] = []
+    alone = [p for p in u_scan if (fmt(p[0]), fmt(p[1])) not in shared]
+    jobs, estimate = _point_jobs(config, alone)
+    out.append(Stage("U scan, one frequency per realization (Figs. 3 left, 5)", jobs, [], estimate))
+    rest = [p for p in u_scan if (fmt(p[0]), fmt(p[1])) in shared]
+    rest += [p for p in points["fig2"] if "fig2" in wanted and p not in rest]
+    jobs, estimate = _point_jobs(config, rest)
+    figures = [f for f in ("fig5", "fig2") if f in wanted]
+    out.append(Stage("U scan points of the DNP profiles, every offset (Figs. 5, 2)", jobs, figures, estimate))
+    if "fig3" in wanted:
+        done = set(out[0].jobs) | set(out[1].jobs)
+        jobs, estimate = _point_jobs(config, points["fig3_b"])
+        jobs = [j for j in jobs if j not in done]
+        out.append(Stage("B scan (Fig. 3 right)", jobs, ["fig3"], {j: estimate[j] for j in jobs}))
+    if "fig4" in wanted:
+        fig4 = config["fig4"]
+        jobs, estimate = [], {}
+        for n in sorted(fig4["n_spins"]):
+            for u in fig4["u_mhz"]:
+                for r in range(fig4_realizations(config, n)):
+                    path = eigenstate_file(n, u, r)
+                    jobs.append(path)
+                    estimate[path] = _eigenstates_seconds(n)
+        out.append(Stage("eigenstates (Fig. 4)", jobs, ["fig4"], estimate))
+    return [s for s in out if s.jobs or s.figures]
+
+
+def _benchmark_file(job: str) -> str:
+    """The ``benchmarks/`` file of a job's result file (realization or eigenstates rule)."""
+    if job.startswith("results/realizations/"):
+        return "benchmarks/realization/" + job[len("results/realizations/") :].replace(".parquet", ".tsv")
+    return "benchmarks/" + job[len("results/") :].replace(".parquet", ".tsv")
+
+
+def read_benchmark(path: Path) -> dict | None:
+    """``{"s", "cpu_time", "max_rss"}`` of a Snakemake benchmark file (None if absent or
+    unreadable: a job killed before it finished)."""
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return None
+    if len(lines) < 2:
+        return None
+    header, values = lines[0].split("\t"), lines[-1].split("\t")
+    row = dict(zip(header, values))
+    try:
+        return {key: float(row[key]) for key in ("s", "cpu_time", "max_rss") if row.get(key, "-") != "-"}
+    except ValueError:
+        return None
+
+
+@dataclass
+class StageProgress:
+    name: str
+    done: int
+    total: int
+    seconds_done: float  # wall seconds of the finished jobs (single-threaded: core-seconds)
+    cpu_seconds_done: float
+    seconds_left: float  # estimate for the jobs not finished
+    figures: list[str]
+    figures_drawn: list[str]
+
+
+def progress(run_dir, config: dict) -> list[StageProgress]:
+    """How far each stage is, from the files of ``run_dir``.
+
+    The seconds left of a stage are its unfinished jobs times the median measured seconds
+    of the finished jobs of the same point (same N, B, U: the same work), or the estimate
+    model's where none of that point has finished.
+    """
+    run_dir = Path(run_dir)
+    out = []
+    for stage in stages(config):
+        done = 0
+        seconds = cpu = 0.0
+        measured: dict[str, list[float]] = {}
+        unfinished: list[str] = []
+        for job in stage.jobs:
+            bench = read_benchmark(run_dir / _benchmark_file(job)) if (run_dir / job).exists() else None
+            if bench is None:
+                unfinished.append(job)
+                continue
+            done += 1
+            seconds += bench.get("s", 0.0)
+            cpu += bench.get("cpu_time", 0.0)
+            measured.setdefault(job.rsplit("/", 1)[0], []).append(bench.get("s", 0.0))
+        left = 0.0
+        for job in unfinished:
+            same = measured.get(job.rsplit("/", 1)[0])
+            left += statistics.median(same) if same else stage.estimate_s[job]
+        drawn = [f for f in stage.figures if (run_dir / f"results/figures/{f}.png").exists()]
+        out.append(StageProgress(stage.name, done, len(stage.jobs), seconds, cpu, left, stage.figures, drawn))
+    return out
+
+
+def format_progress(rows: list[StageProgress], cores: int) -> str:
+    """The progress as a few lines of text: per stage and in all."""
+    lines = []
+    for i, row in enumerate(rows, 1):
+        figures = ", ".join(f"{f} {'drawn' if f in row.figures_drawn else 'not yet'}" for f in row.figures) or "-"
+        lines.append(
+            f"{i}. {row.name}: {row.done:,}/{row.total:,} jobs, {row.seconds_done:,.0f} core-s done, "
+            f"~{row.seconds_left:,.0f} core-s left; figures: {figures}"
+        )
+    done = sum(r.done for r in rows)
+    total = sum(r.total for r in rows)
+    seconds = sum(r.seconds_done for r in rows)
+    left = sum(r.seconds_left for r in rows)
+    lines.append(
+        f"all: {done:,}/{total:,} jobs, {seconds:,.0f} core-s done ({seconds / 3600:.1f} core-h), "
+        f"~{left:,.0f} core-s left: ~{left / 3600 / max(1, cores):.1f} h on {cores} cores"
+    )
+    return "\n".join(lines)
+
+
+def record_piece(run_dir, **fields) -> None:
+    """Append a piece's start (time, commit, cores...) to ``campaign.jsonl``."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with open(run_dir / PIECES, "a") as f:
+        f.write(json.dumps({"start": time.time(), **fields}, sort_keys=True) + "\n")
+
+
+def pieces(run_dir) -> list[dict]:
+    """The recorded pieces, each with ``end``: the last modification of a result, log or
+    benchmark file before the next piece started (a piece killed at once ends there)."""
+    run_dir = Path(run_dir)
+    try:
+        rows = [json.loads(line) for line in (run_dir / PIECES).read_text().splitlines() if line.strip()]
+    except FileNotFoundError:
+        return []
+    stamps = sorted(
+        p.stat().st_mtime for folder in ("results", "benchmarks", "logs") for p in (run_dir / folder).rglob("*") if p.is_file()
+    )
+    import bisect
+
+    for i, row in enumerate(rows):
+        limit = rows[i + 1]["start"] if i + 1 < len(rows) else float("inf")
+        j = bisect.bisect_left(stamps, limit)
+        last = stamps[j - 1] if j > 0 and stamps[j - 1] >= row["start"] else row["start"]
+        row["end"] = last
+    return rows
+
+
+def estimate_total(config: dict) -> float:
+    """The estimate model's core-seconds of the config (for comparison with the record)."""
+    return estimate_core_seconds(config)["total"]
+
+
+def run_record(run_dir) -> list[dict]:
+    """The measured run, one row per rule (the first folder under ``benchmarks/``): jobs,
+    core-seconds (wall seconds of single-threaded jobs), CPU seconds, median and largest
+    job seconds, largest peak memory (MB)."""
+    run_dir = Path(run_dir)
+    rows = []
+    for folder in sorted(p for p in (run_dir / "benchmarks").iterdir() if p.is_dir()):
+        benches = [b for b in (read_benchmark(p) for p in folder.rglob("*.tsv")) if b]
+        if not benches:
+            continue
+        seconds = [b.get("s", 0.0) for b in benches]
+        rows.append(
+            {
+                "rule": folder.name,
+                "jobs": len(benches),
+                "core_seconds": round(sum(seconds), 1),
+                "cpu_seconds": round(sum(b.get("cpu_time", 0.0) for b in benches), 1),
+                "median_job_s": round(statistics.median(seconds), 2),
+                "max_job_s": round(max(seconds), 2),
+                "max_rss_mb": round(max(b.get("max_rss", 0.0) for b in benches), 1),
+            }
+        )
+    return rows

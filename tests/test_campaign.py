@@ -1,0 +1,161 @@
+"""The campaign: the paper config computed in pieces (dnpmbl.pipeline.campaign and
+workflow/scripts/campaign.py). Its stages cover every job once, in the order of the
+figures' importance; progress and the run record are read from the run directory alone;
+a second piece after a finished one computes nothing."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from dnpmbl.pipeline.campaign import (
+    eigenstate_file,
+    pieces,
+    progress,
+    realization_file,
+    record_piece,
+    run_record,
+    stages,
+)
+from dnpmbl.pipeline.config import fig4_realizations, realization_points, validate_config
+
+from conftest import ROOT
+
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+SMOKE = ROOT / "config" / "smoke.yaml"
+SCRIPT = ROOT / "workflow" / "scripts" / "campaign.py"
+
+
+def config_of(path):
+    import yaml
+
+    default = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    override = yaml.safe_load(path.read_text()) if path != ROOT / "config" / "config.yaml" else {}
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(default.get(key), dict):
+            default[key].update(value)
+        else:
+            default[key] = value
+    return validate_config(default, SCHEMA)
+
+
+def every_job(config):
+    jobs = []
+    for (model, n, b, u), point in realization_points(config).items():
+        jobs += [realization_file(model, n, b, u, r) for r in range(point["realizations"])]
+    for n in config["fig4"]["n_spins"]:
+        for u in config["fig4"]["u_mhz"]:
+            jobs += [eigenstate_file(n, u, r) for r in range(fig4_realizations(config, n))]
+    return jobs
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "quick.yaml", "smoke.yaml"])
+def test_stages_cover_every_job_once_most_important_first(name):
+    config = config_of(ROOT / "config" / name)
+    staged = [job for stage in stages(config) for job in stage.jobs]
+    assert len(staged) == len(set(staged))
+    assert sorted(staged) == sorted(every_job(config))
+    first, second = stages(config)[:2]
+    points = realization_points(config)
+    # Stage 1: the U scan's points with one offset; stage 2: those with the DNP profile's.
+    offsets = lambda job: len(points[("paper", job.split("/N")[1].split("/")[0], job.split("/B")[1].split("/")[0], job.split("/U")[1].split("/")[0])]["offsets"])  # noqa: E731
+    assert {offsets(j) for j in first.jobs} == {1}
+    # (the DNP profile's grid, plus mw_offset where the grid misses it)
+    assert {offsets(j) for j in second.jobs} <= {config["fig2"]["offset_points"], config["fig2"]["offset_points"] + 1}
+    assert [s.figures for s in stages(config)] == [[], ["fig5", "fig2"], ["fig3"], ["fig4"]]
+    assert all(seconds > 0 for stage in stages(config) for seconds in stage.estimate_s.values())
+
+
+def write_job(run, job, seconds, mtime=None):
+    (run / job).parent.mkdir(parents=True, exist_ok=True)
+    (run / job).write_text("x")
+    bench = run / ("benchmarks/realization/" + job[len("results/realizations/") :].replace(".parquet", ".tsv"))
+    bench.parent.mkdir(parents=True, exist_ok=True)
+    bench.write_text("s\th:m:s\tmax_rss\tcpu_time\n" f"{seconds}\t0:00:01\t900.5\t{seconds - 0.5}\n")
+    if mtime is not None:
+        for path in (run / job, bench):
+            os.utime(path, (mtime, mtime))
+
+
+def test_progress_counts_finished_jobs_and_estimates_the_rest(tmp_path):
+    config = config_of(SMOKE)
+    first = stages(config)[0]
+    jobs = first.jobs
+    a, b = jobs[0], jobs[1]  # realizations 0 and 1 of the same point
+    assert a.rsplit("/", 1)[0] == b.rsplit("/", 1)[0]
+    write_job(tmp_path, a, 10.0)
+    (tmp_path / b).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / b).write_text("x")  # a result without its benchmark: a job cut short
+    row = progress(tmp_path, config)[0]
+    assert (row.done, row.total) == (1, len(jobs))
+    assert row.seconds_done == 10.0 and row.cpu_seconds_done == 9.5
+    same_point = [j for j in jobs if j.rsplit("/", 1)[0] == a.rsplit("/", 1)[0]]
+    others = [j for j in jobs if j not in same_point]
+    expected = 10.0 * (len(same_point) - 1) + sum(first.estimate_s[j] for j in others)
+    assert row.seconds_left == pytest.approx(expected)
+
+
+def test_pieces_end_at_their_last_file(tmp_path):
+    t0 = time.time() - 1000
+    config = config_of(SMOKE)
+    jobs = stages(config)[0].jobs
+    record_piece(tmp_path, commit="abc", cores=2)
+    rows = [json.loads(line) for line in (tmp_path / "campaign.jsonl").read_text().splitlines()]
+    rows[0]["start"] = t0
+    (tmp_path / "campaign.jsonl").write_text(json.dumps(rows[0]) + "\n" + json.dumps({**rows[0], "start": t0 + 500}) + "\n")
+    write_job(tmp_path, jobs[0], 3.0, mtime=t0 + 100)
+    write_job(tmp_path, jobs[1], 3.0, mtime=t0 + 600)
+    first, second = pieces(tmp_path)
+    assert first["end"] == pytest.approx(t0 + 100) and second["end"] == pytest.approx(t0 + 600)
+    record = run_record(tmp_path)
+    assert record == [
+        {"rule": "realization", "jobs": 2, "core_seconds": 6.0, "cpu_seconds": 5.0, "median_job_s": 3.0, "max_job_s": 3.0, "max_rss_mb": 900.5}
+    ]
+
+
+def run_campaign(*args):
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=1200)
+
+
+def test_campaign_on_the_smoke_config_draws_every_figure_and_resumes_with_nothing_to_do(tmp_path):
+    run = tmp_path / "run"
+    args = ["--directory", str(run), "--configfile", str(SMOKE), "--cores", "2"]
+    first = run_campaign("run", *args)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    for fig in ("fig2", "fig3", "fig4", "fig5"):
+        assert (run / "results" / "figures" / f"{fig}.png").stat().st_size > 1000
+    status = run_campaign("status", *args)
+    config = config_of(SMOKE)
+    total = len(every_job(config))
+    assert f"all: {total:,}/{total:,} jobs" in status.stdout and "~0 core-s left" in status.stdout
+    stamps = {p: p.stat().st_mtime for p in (run / "benchmarks").rglob("*.tsv")}
+    second = run_campaign("run", *args)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert {p: p.stat().st_mtime for p in (run / "benchmarks").rglob("*.tsv")} == stamps  # nothing recomputed
+    assert len(pieces(run)) == 2
+    record = run_campaign("record", *args)
+    rules = {line.split(",")[0]: int(line.split(",")[1]) for line in record.stdout.splitlines()[1:]}
+    assert rules["realization"] + rules["eigenstates"] == total
+
+
+def test_campaign_refuses_a_bad_config_in_one_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("n_spins: 15\n")
+    proc = run_campaign("status", "--directory", str(tmp_path / "run"), "--configfile", str(bad))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "n_spins" in proc.stderr
+
+
+def test_a_second_piece_is_refused_while_one_runs(tmp_path):
+    import fcntl
+
+    run = tmp_path / "run"
+    run.mkdir()
+    with open(run / "campaign.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        proc = run_campaign("run", "--directory", str(run), "--configfile", str(SMOKE), "--cores", "1")
+    assert proc.returncode == 2 and "another piece of this campaign is running" in proc.stderr
+    assert not (run / "campaign.jsonl").exists()

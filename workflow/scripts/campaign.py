@@ -1,0 +1,120 @@
+"""Run the paper config as a campaign of pieces, and report how far it is.
+
+    python workflow/scripts/campaign.py run    --directory RUN [--cores N] [--configfile CONFIG]
+    python workflow/scripts/campaign.py status --directory RUN [--configfile CONFIG]
+    python workflow/scripts/campaign.py record --directory RUN [-o record.csv]
+
+``run`` resumes where the last piece stopped (the same command every time): it computes the
+stages of :mod:`dnpmbl.pipeline.campaign` in order, each one Snakemake call over this
+checkout's Snakefile with RUN as its working directory, and prints the progress before and
+after each. Kill it at any time; a job cut short is rerun by the next piece.
+``status`` prints the progress only. ``record`` writes the measured run per rule as CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import fcntl
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from dnpmbl.pipeline.campaign import format_progress, pieces, progress, record_piece, run_record, stages  # noqa: E402
+from dnpmbl.pipeline.config import ConfigError, validate_config  # noqa: E402
+from dnpmbl.pipeline.jobs import git_commit  # noqa: E402
+
+
+def load_config(path: Path) -> dict:
+    """The config as the Snakefile sees it: config/config.yaml overlaid with ``path``."""
+    default = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+    def merge(base, extra):
+        for key, value in extra.items():
+            base[key] = merge(base.get(key, {}), value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+        return base
+
+    override = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(override, dict):
+        raise ConfigError(f"{path}: a config file is a mapping of keys, not a {type(override).__name__}")
+    return validate_config(merge(default, override), ROOT / "workflow" / "schemas" / "config.schema.yaml")
+
+
+def snakemake_command(run_dir: Path, config_path: Path, cores: int, targets: list[str]) -> list[str]:
+    return [
+        sys.executable, "-m", "snakemake",
+        "--snakefile", str(ROOT / "Snakefile"),
+        "--directory", str(run_dir),
+        "--configfile", str(config_path),
+        "--cores", str(cores),
+        "--rerun-incomplete",
+        "--keep-going",
+        "--scheduler", "greedy",
+        "--show-failed-logs",
+        *targets,
+    ]  # fmt: skip
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("run", "status", "record"))
+    parser.add_argument("--directory", required=True, help="the run directory (keep it outside any checkout)")
+    parser.add_argument("--configfile", default=str(ROOT / "config" / "config.yaml"))
+    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("-o", "--output", help="record: the CSV to write (default: stdout)")
+    args = parser.parse_args(argv)
+    if args.cores < 1:
+        parser.error(f"--cores must be positive, got {args.cores}")
+    run_dir = Path(args.directory).expanduser().resolve()
+    config_path = Path(args.configfile).expanduser().resolve()
+    try:
+        config = load_config(config_path)
+    except (OSError, yaml.YAMLError, ConfigError) as exc:
+        print(f"error: {args.configfile}: {exc}".replace("\n", " "), file=sys.stderr)
+        return 2
+
+    if args.command == "record":
+        rows = run_record(run_dir)
+        out = open(args.output, "w", newline="") if args.output else sys.stdout
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["rule"])
+        writer.writeheader()
+        writer.writerows(rows)
+        span = pieces(run_dir)
+        wall = sum(p["end"] - p["start"] for p in span)
+        print(f"# {len(span)} pieces, {wall:,.0f} s of wall time, commits {sorted({p['commit'] for p in span})}", file=sys.stderr)
+        return 0
+    print(format_progress(progress(run_dir, config), args.cores), flush=True)
+    if args.command == "status":
+        return 0
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(run_dir / "campaign.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        print(f"error: another piece of this campaign is running in {run_dir}", file=sys.stderr)
+        return 2
+    record_piece(run_dir, commit=git_commit(ROOT), cores=args.cores, config=str(config_path), checkout=str(ROOT))
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    # No other piece runs (the lock above): a Snakemake lock left by a killed piece is stale.
+    base = snakemake_command(run_dir, config_path, args.cores, [])
+    subprocess.run([*base, "--unlock"], env=env, capture_output=True)
+    failed = 0
+    for i, stage in enumerate(stages(config), 1):
+        print(f"\n== stage {i}: {stage.name}: {len(stage.jobs):,} jobs, then {', '.join(stage.figures) or 'no figure'}", flush=True)
+        code = subprocess.call(snakemake_command(run_dir, config_path, args.cores, stage.targets), env=env)
+        print(format_progress(progress(run_dir, config), args.cores), flush=True)
+        if code != 0:
+            failed += 1
+            print(f"stage {i} did not finish (snakemake exit {code}); going on with the next stage", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
