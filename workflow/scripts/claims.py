@@ -1,0 +1,55 @@
+"""The paper's statements against the figure tables, as the README shows them.
+
+    python workflow/scripts/claims.py FOLDER            print the table for FOLDER/fig{3,4,5}.csv
+    python workflow/scripts/claims.py --readme README.md  rewrite every claims block in place
+
+A claims block in the README is ``<!-- claims: FOLDER -->`` ... ``<!-- /claims -->``;
+tests/test_claims.py fails when a block differs from what its folder's tables give.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import pandas as pd  # noqa: E402
+
+from dnpmbl.pipeline.claims import claims_table, markdown  # noqa: E402
+
+BLOCK = re.compile(r"(<!-- claims: (\S+) -->\n)(.*?)(<!-- /claims -->)", flags=re.S)
+
+
+def table_of(folder: Path) -> str:
+    tables = {name: pd.read_csv(folder / f"{name}.csv") for name in ("fig3", "fig4", "fig5")}
+    return markdown(claims_table(tables["fig3"], tables["fig4"], tables["fig5"]))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", nargs="?", help="folder holding fig3.csv, fig4.csv and fig5.csv")
+    parser.add_argument("--readme", help="rewrite the claims blocks of this file (folders relative to the repository)")
+    args = parser.parse_args(argv)
+    try:
+        if args.readme:
+            path = Path(args.readme)
+            text = path.read_text()
+            new = BLOCK.sub(lambda m: m.group(1) + table_of(ROOT / m.group(2)) + m.group(4), text)
+            path.write_text(new)
+            print(f"{path}: {len(BLOCK.findall(text))} claims block(s) written")
+        elif args.folder:
+            sys.stdout.write(table_of(Path(args.folder)))
+        else:
+            parser.error("give a FOLDER or --readme")
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
