@@ -159,3 +159,19 @@ def test_a_second_piece_is_refused_while_one_runs(tmp_path):
         proc = run_campaign("run", "--directory", str(run), "--configfile", str(SMOKE), "--cores", "1")
     assert proc.returncode == 2 and "another piece of this campaign is running" in proc.stderr
     assert not (run / "campaign.jsonl").exists()
+
+
+def test_publish_copies_only_figures_whose_stage_is_complete(tmp_path):
+    from dnpmbl.pipeline.campaign import publish
+
+    config = config_of(SMOKE)
+    run = tmp_path / "run"
+    for fig in ("fig2", "fig3", "fig4", "fig5"):
+        for ext in ("png", "csv"):
+            (run / "results" / "figures").mkdir(parents=True, exist_ok=True)
+            (run / "results" / "figures" / f"{fig}.{ext}").write_text(fig)
+    first, second, third, _ = stages(config)
+    for job in first.jobs + second.jobs + third.jobs:
+        write_job(run, job, 1.0)
+    assert publish(run, config, tmp_path / "gallery") == ["fig5", "fig2", "fig3"]
+    assert sorted(p.name for p in (tmp_path / "gallery").iterdir()) == sorted(f"{f}.{e}" for f in ("fig2", "fig3", "fig5") for e in ("png", "csv"))

@@ -274,3 +274,25 @@ def run_record(run_dir) -> list[dict]:
             }
         )
     return rows
+
+
+def publish(run_dir, config: dict, folder) -> list[str]:
+    """Copy ``results/figures/<fig>.png`` and ``.csv`` of each figure whose stage has
+    finished every job into ``folder``; return the figures copied. A figure whose jobs are
+    not all done is left out even if an older drawing of it exists."""
+    import shutil
+
+    run_dir, folder = Path(run_dir), Path(folder)
+    copied = []
+    for stage, row in zip(stages(config), progress(run_dir, config)):
+        if row.done < row.total:
+            continue
+        for fig in stage.figures:
+            sources = [run_dir / "results" / "figures" / f"{fig}.{ext}" for ext in ("png", "csv")]
+            if not all(p.exists() for p in sources):
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            for source in sources:
+                shutil.copyfile(source, folder / source.name)
+            copied.append(fig)
+    return copied

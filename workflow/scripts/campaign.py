@@ -3,12 +3,15 @@
     python workflow/scripts/campaign.py run    --directory RUN [--cores N] [--configfile CONFIG]
     python workflow/scripts/campaign.py status --directory RUN [--configfile CONFIG]
     python workflow/scripts/campaign.py record --directory RUN [-o record.csv]
+    python workflow/scripts/campaign.py publish --directory RUN --to docs/paper
 
 ``run`` resumes where the last piece stopped (the same command every time): it computes the
 stages of :mod:`dnpmbl.pipeline.campaign` in order, each one Snakemake call over this
 checkout's Snakefile with RUN as its working directory, and prints the progress before and
 after each. Kill it at any time; a job cut short is rerun by the next piece.
 ``status`` prints the progress only. ``record`` writes the measured run per rule as CSV.
+``publish`` copies the PNG and CSV of every figure whose stage is complete into a folder
+(the gallery), and nothing of a figure whose stage is not.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from dnpmbl.pipeline.campaign import format_progress, pieces, progress, record_piece, run_record, stages  # noqa: E402
+from dnpmbl.pipeline.campaign import format_progress, pieces, progress, publish, record_piece, run_record, stages  # noqa: E402
 from dnpmbl.pipeline.config import ConfigError, validate_config  # noqa: E402
 from dnpmbl.pipeline.jobs import git_commit  # noqa: E402
 
@@ -63,11 +66,12 @@ def snakemake_command(run_dir: Path, config_path: Path, cores: int, targets: lis
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("run", "status", "record"))
+    parser.add_argument("command", choices=("run", "status", "record", "publish"))
     parser.add_argument("--directory", required=True, help="the run directory (keep it outside any checkout)")
     parser.add_argument("--configfile", default=str(ROOT / "config" / "config.yaml"))
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
     parser.add_argument("-o", "--output", help="record: the CSV to write (default: stdout)")
+    parser.add_argument("--to", help="publish: the folder to copy the finished figures into")
     args = parser.parse_args(argv)
     if args.cores < 1:
         parser.error(f"--cores must be positive, got {args.cores}")
@@ -88,6 +92,12 @@ def main(argv=None) -> int:
         span = pieces(run_dir)
         wall = sum(p["end"] - p["start"] for p in span)
         print(f"# {len(span)} pieces, {wall:,.0f} s of wall time, commits {sorted({p['commit'] for p in span})}", file=sys.stderr)
+        return 0
+    if args.command == "publish":
+        if not args.to:
+            parser.error("publish needs --to FOLDER")
+        copied = publish(run_dir, config, Path(args.to))
+        print(f"published {', '.join(copied) or 'nothing (no figure complete yet)'} to {args.to}")
         return 0
     print(format_progress(progress(run_dir, config), args.cores), flush=True)
     if args.command == "status":
