@@ -56,7 +56,7 @@ Caveats of the expansion itself (not of this code)
   fail beyond U ~ 5-18 MHz), since the resonant spin's ``kappa'`` is ~ T2e w_1^2 beta_s.
 
 Reductions used for the second-order terms (exact identities, no approximation)
-------------------------------------------------------------------------------
+-------------------------------------------------------------------------------
 * Finite N: with ``g(x, y) = (phi(x) - phi(y)) / (x - y)``,
   ``d_x g(x, y) = (phi'(x) - g(x, y)) / (x - y)``, and summing over ordered pairs the
   ``phi(x_j)`` and ``phi(x_l)`` parts cancel exactly, so
@@ -152,7 +152,7 @@ def kappa_derivatives(x, beta_s: float, a: float, params: Parameters, x_mw: floa
 
     Returns
     -------
-    (n + 1, *x.shape) array
+    array of shape ``(n + 1,) + x.shape``
         ``kappa, d kappa / dx, ...`` in 1/s, 1/(s rad/s), ...
     """
     if not 0 <= n <= 3:
@@ -766,11 +766,16 @@ def spin_temperature_pe(
     st = _setup(params, omega_mw, order, continuum, n_spins, sz_channel)
     lin = _LinearForm(st)
     width = params.delta_omega_e
-    beta_s, a = _order0_root(lin, width, beta_range)
-    _, norm = _direct(st, beta_s, a, u2=0.0)
-    beta_s, a, _ = _newton(lin, beta_s, a, 0.0, norm)
-    if order == 2 and st.u2 != 0.0:
-        beta_s, a = _continue_in_u2(lin, beta_s, a, norm)
+    try:
+        beta_s, a = _order0_root(lin, width, beta_range)
+        _, norm = _direct(st, beta_s, a, u2=0.0)
+        beta_s, a, _ = _newton(lin, beta_s, a, 0.0, norm)
+        if order == 2 and st.u2 != 0.0:
+            beta_s, a = _continue_in_u2(lin, beta_s, a, norm)
+    except (ValueError, ZeroDivisionError, FloatingPointError) as exc:
+        # A bracket that is none (brentq's ValueError) where every spin is fully polarized
+        # (P0 = +-1) or the bath is absent: no solution, as the docstring promises.
+        raise RuntimeError(f"perturbative spin temperature: no solution (order={order}, continuum={continuum}: {exc})") from None
     e, scale = _direct(st, beta_s, a)
     residual = float(np.max(np.abs(e) / scale))
     if not residual <= tol:
@@ -778,7 +783,11 @@ def spin_temperature_pe(
             f"perturbative spin temperature did not converge: relative residual {residual:.3g} > {tol:g} "
             f"(beta_s = {beta_s:.6g} s, a = {a:.6g}, order={order}, continuum={continuum})"
         )
-    h = a / beta_s - params.omega_e
+    if not (math.isfinite(beta_s) and math.isfinite(a)):
+        raise RuntimeError(f"perturbative spin temperature: no finite solution (beta_s = {beta_s}, a = {a}, order={order}, continuum={continuum})")
+    # At infinite spin temperature (beta_s = 0, e.g. w_MW = w_e where beta_s w_e rounds to 0)
+    # h is undetermined: NaN, as the fitting method gives, not a / 0.
+    h = a / beta_s - params.omega_e if beta_s != 0.0 else math.nan
     return PerturbativeSpinTemperature(
         beta_s=float(beta_s),
         h=float(h),

@@ -123,7 +123,8 @@ def test_model_variant_changes_only_what_it_names():
         ({"models": {"x": {}}}, "models.x"),
         ({"models": {"x": {"omega_n": 3}}}, "models.x"),
         ({"models": {"x": {"zeeman_shifts": "gaussian"}}}, "models.x.zeeman_shifts"),
-        ({"models": {"x": {"d_mhz": 1e-9}}}, "models.x.d_mhz"),
+        # D is checked where a figure computes the model (S3 here), not for an unused one.
+        ({"figures": ["s3"], "models": {"x": {"d_mhz": 1e-9}}, "beyond": {"sensitivity": {"models": ["x"]}}}, "models.x.d_mhz"),
         ({"beyond": {"sensitivity": {"models": ["undefined"]}}}, "beyond.sensitivity.models"),
         ({"beyond": {"level_statistics": {"n_spins": [7]}}}, "beyond.level_statistics.n_spins"),
         ({"figures": ["fig6"]}, "figures"),

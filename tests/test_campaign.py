@@ -175,3 +175,36 @@ def test_publish_copies_only_figures_whose_stage_is_complete(tmp_path):
         write_job(run, job, 1.0)
     assert publish(run, config, tmp_path / "gallery") == ["fig5", "fig2", "fig3"]
     assert sorted(p.name for p in (tmp_path / "gallery").iterdir()) == sorted(f"{f}.{e}" for f in ("fig2", "fig3", "fig5") for e in ("png", "csv"))
+
+
+def test_record_and_publish_write_regular_files_only_and_fail_in_one_line(tmp_path):
+    """`record -o /dev/null` wrote into the device, and record of a directory without a
+    run ended in a traceback; publish into a FIFO would have waited forever."""
+    run = tmp_path / "run"
+    (run / "benchmarks" / "realization").mkdir(parents=True)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for args, words in (
+        (["--directory", str(run), "-o", "/dev/null"], "/dev/null: is a character device"),
+        (["--directory", str(run), "-o", str(fifo)], "is a FIFO"),
+        (["--directory", str(tmp_path / "none")], "no run there"),
+    ):
+        proc = run_campaign("record", *args)
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and words in proc.stderr, proc.stderr
+    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+    proc = run_campaign("record", "--directory", str(run), "-o", str(tmp_path / "record.csv"))
+    assert proc.returncode == 0 and (tmp_path / "record.csv").read_text().startswith("rule")
+    from dnpmbl.files import OutputPathError
+    from dnpmbl.pipeline.campaign import publish
+
+    config = config_of(SMOKE)
+    for job in [j for stage in stages(config) for j in stage.jobs]:
+        write_job(run, job, 1.0)
+    (run / "results" / "figures").mkdir(parents=True)
+    for ext in ("png", "csv"):
+        (run / "results" / "figures" / f"fig5.{ext}").write_text("fig5")
+    gallery = tmp_path / "gallery"
+    gallery.mkdir()
+    os.mkfifo(gallery / "fig5.png")
+    with pytest.raises(OutputPathError, match="fig5.png: is a FIFO"):
+        publish(run, config, gallery)

@@ -77,3 +77,159 @@ def test_solve_with_the_lu_solver_and_backend_errors(tmp_path):
         assert res.returncode != 0 and "backend 'gpu'" in res.stderr and "Traceback" not in res.stderr
     res = run("solve", str(problem), "--backend", "gpu", "--stationary-solver", "gth")
     assert res.returncode != 0 and "pivoted LU only" in res.stderr and "Traceback" not in res.stderr
+
+
+# --- reliability: outputs, problem files, standard output (issue 18) -----------------------
+
+
+def _problem(tmp_path, **changes):
+    """A problem file of N = 4 (solved in well under a second), with keys changed."""
+    data = json.loads(run("example", "--n-spins", "4").stdout)
+    data.update(changes)
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _one_line_error(res, *words):
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode != 0 and len(lines) == 1 and lines[0].startswith("error:"), res.stderr
+    assert "Traceback" not in res.stderr and all(w in lines[0] for w in words), (words, lines[0])
+
+
+def test_outputs_are_written_to_regular_files_or_new_paths_only(tmp_path):
+    """A FIFO, a device, a directory, a link to a FIFO or a read-only file given as -o or
+    --states is refused by name and stays what it was (renaming onto /dev/full used to
+    turn the device node into a regular file; a FIFO's reader waited forever)."""
+    import os
+    import stat
+
+    problem = _problem(tmp_path)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    (tmp_path / "link").symlink_to(fifo)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    protected = tmp_path / "protected.json"
+    protected.write_text("keep")
+    protected.chmod(0o444)
+    for option, path, kind in (
+        ("-o", fifo, "a FIFO"),
+        ("--states", tmp_path / "link", "a FIFO"),
+        ("--states", "/dev/null", "a character device"),
+        ("-o", folder, "a directory"),
+        ("-o", protected, "a read-only file"),
+    ):
+        before = os.stat(path).st_mode
+        _one_line_error(run("solve", str(problem), option, str(path)), str(path), kind)
+        assert os.stat(path).st_mode == before
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and protected.read_text() == "keep"
+    # A link to a regular file: the file is replaced, the link stays a link; a replaced
+    # file keeps its permissions.
+    target = tmp_path / "target.json"
+    target.write_text("old")
+    target.chmod(0o600)
+    (tmp_path / "to_target").symlink_to(target)
+    assert run("solve", str(problem), "-o", str(tmp_path / "to_target")).returncode == 0
+    assert (tmp_path / "to_target").is_symlink() and json.loads(target.read_text())["p_n"]
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+
+
+def test_outputs_are_checked_before_anything_is_computed(tmp_path):
+    """The problem has asymmetric couplings: an output error reported instead of the
+    couplings' shows that the outputs were checked first."""
+    bad = json.loads(run("example", "--n-spins", "4").stdout)
+    bad["u_ij"][0][1] = 5.0
+    problem = tmp_path / "bad.json"
+    problem.write_text(json.dumps(bad))
+    (tmp_path / "file").write_text("")
+    cases = [
+        (["-o", str(tmp_path / "same"), "--states", str(tmp_path / "same")], "the same file"),
+        (["-o", str(problem)], "is the problem file"),
+        (["--states", str(tmp_path / "file" / "s.csv")], "Not a directory"),
+        (["-o", str(tmp_path / ("x" * 300))], "too long"),
+        (["-o", ""], "empty path"),
+        (["-o", "-", "--states", "-"], "both name standard output"),
+    ]
+    for args, words in cases:
+        _one_line_error(run("solve", str(problem), *args), words)
+    import os
+
+    os.link(problem, tmp_path / "hard.json")
+    _one_line_error(run("solve", str(problem), "-o", str(tmp_path / "hard.json")), "is the problem file")
+    # Standard output closed and no -o: refused before solving too.
+    res = subprocess.run(
+        ["bash", "-c", f"{sys.executable} -m dnpmbl solve {problem} >&-"], capture_output=True, text=True
+    )
+    _one_line_error(res, "standard output is closed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "file", "hard.json"]
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (None, "is a directory"),
+        (bytes(range(256)) * 4, "not UTF-8"),
+        ('{"params": "caf\xe9"}'.encode("latin-1"), "not UTF-8"),
+        (("[" * 100000 + "]" * 100000).encode(), "nested too deeply"),
+        (('{"params": ' + "9" * 5000 + "}").encode(), "not valid JSON"),
+    ],
+    ids=["directory", "binary", "latin-1", "deep", "huge-integer"],
+)
+def test_unreadable_problem_files_fail_with_one_line(tmp_path, content, words):
+    path = tmp_path / "problem"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    _one_line_error(run("solve", str(path)), str(path), words)
+
+
+def test_a_device_is_no_problem_file_and_stdin_is_one():
+    _one_line_error(run("solve", "/dev/zero"), "is a character device")
+    example = run("example", "--n-spins", "4").stdout
+    res = run("solve", "-", input=example)
+    assert res.returncode == 0 and json.loads(res.stdout)["p_n"], res.stderr
+
+
+def test_closed_pipe_or_full_device_on_stdout_is_one_line(tmp_path):
+    """`... | head` closing the pipe, or stdout on a full device, ends in one line."""
+    import os
+
+    problem = _problem(tmp_path)
+    for args in (["solve", str(problem)], ["example", "--n-spins", "4"]):
+        proc = subprocess.Popen([sys.executable, "-m", "dnpmbl", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc.stdout.close()  # the reader is gone before anything is written
+        proc.wait()
+        res = subprocess.CompletedProcess(args, proc.returncode, "", proc.stderr.read())
+        _one_line_error(res, "the reader closed the pipe")
+        if os.path.exists("/dev/full"):
+            with open("/dev/full", "w") as full:
+                res = subprocess.run([sys.executable, "-m", "dnpmbl", *args], stdout=full, stderr=subprocess.PIPE, text=True)
+            _one_line_error(res, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    "key, value, words",
+    [
+        ("omega_mw", True, "key omega_mw: expected a number, got true/false"),
+        ("omega_mw", "1e11", "key omega_mw: expected a number, got a string"),
+        ("omega_mw", [[1e11]], "key omega_mw[0]"),
+        ("d_i", [True, 1.0, 1.0, 1.0], "key d_i[0]"),
+        ("u_ij", [[0.0, 1.0], [1.0]], "key u_ij"),
+        ("params", {"t1e": True}, "key params.t1e"),
+    ],
+)
+def test_booleans_texts_and_ragged_lists_are_not_numbers(tmp_path, key, value, words):
+    """`"omega_mw": true` used to be solved at 1 rad/s."""
+    data = json.loads(run("example", "--n-spins", "4").stdout)
+    data[key] = {**data["params"], **value} if key == "params" else value
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(data))
+    _one_line_error(run("solve", str(path)), words)
+
+
+def test_example_refuses_what_solve_could_not_take():
+    _one_line_error(run("example", "--n-spins", "100000"), "--n-spins 100000: from 2 to 14")
+    _one_line_error(run("example", "--offset", "-1e6"), "not a positive frequency")
+    assert run("example", "--offset", "-1e-1").returncode == 0  # a negative number, not an option

@@ -2,6 +2,7 @@
 configs that must fail at once with one line naming the key."""
 
 import copy
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -205,3 +206,139 @@ def test_offsets_have_one_exact_key():
     assert all(canonical_offset(o) == o for o in offsets)
     points = figure_points(config)
     assert points["fig2"] == [(3.35, 2), (3.35, 15)] and len(points["fig3_b"]) == 9
+
+
+# --- reliability, third round (issue 18) ----------------------------------------------------
+
+IMPLAUSIBLE = [
+    # (override, key, words): values a job used to die on, or that ran to the end in the
+    # wrong unit; each is refused naming the key, with its unit.
+    ({"physics": {"beta_per_kelvin": 1.0e-300}}, "physics.beta_per_kelvin", "1e-300 1/K"),
+    ({"physics": {"t1e_s": 1.0e300}}, "physics.t1e_s", "1e+300 s"),
+    ({"physics": {"t2e_s": 1.0e300}}, "physics.t2e_s", "1e+300 s"),
+    ({"physics": {"omega_e_ghz": 93900}}, "physics.omega_e_ghz", "93900 GHz"),
+    ({"physics": {"delta_omega_e_mhz": 54000}}, "physics.delta_omega_e_mhz", "54000 MHz"),
+    ({"physics": {"b_ref_tesla": 1e-300}}, "physics.b_ref_tesla", "1e-300 T"),
+    ({"physics": {"omega_1_khz": 25000}}, "physics.omega_1_khz", "25000 kHz"),
+    ({"fig3": {"u_mhz": [1.0e-300]}}, "fig3.u_mhz[0]", "1e-300 MHz"),
+    ({"fig3": {"b_scan_tesla": [1e-300, 3.35]}}, "fig3.b_scan_tesla[0]", "1e-300 T"),
+    ({"models": {"x": {"t1e_s": 1.0e300}}}, "models.x.t1e_s", "1e+300 s"),
+    # each value within its range, together out of reach of double precision
+    ({"physics": {"beta_per_kelvin": 100}}, "physics.beta_per_kelvin", "Boltzmann factors"),
+    ({"physics": {"omega_e_ghz": 1, "delta_omega_e_mhz": 5000}}, "physics.delta_omega_e_mhz", "not be a positive frequency"),
+]
+
+
+@pytest.mark.parametrize("override, key, words", IMPLAUSIBLE, ids=[k for _, k, _ in IMPLAUSIBLE])
+def test_implausible_values_are_refused_with_their_unit(override, key, words):
+    with pytest.raises(ConfigError) as info:
+        validate_config(copy.deepcopy(override), SCHEMA)
+    message = str(info.value)
+    assert "\n" not in message and f"config key {key}:" in message and words in message, message
+
+
+def test_hyperfine_is_checked_at_the_points_the_figures_compute():
+    """d_mhz used to be held against the 7 T of Figure S4's default B scan with no figure
+    asking for it; the message names the frequency and the point that decide."""
+    validate_config({"figures": ["fig2"], "physics": {"d_mhz": 1e-3}}, SCHEMA)  # 1e-5 of 54 MHz
+    with pytest.raises(ConfigError, match=r"physics.d_mhz: .*dw_e = 112.8 MHz at B = 7 T"):
+        validate_config({"figures": ["s4"], "physics": {"d_mhz": 1e-3}}, SCHEMA)
+
+
+def test_count_keys_are_n_as_it_is_looked_up():
+    """"010" was accepted and never looked up (N = 10 then used default_realizations)."""
+    for mapping, key in (("fig4", "010"), ("fig4", "+10"), ("fig4", "9"), ("fig4", "18"), ("beyond", "3")):
+        with pytest.raises(ConfigError, match=re.escape(f"config key {mapping}.realizations.{key}:")):
+            validate_config({mapping: {"realizations": {key: 5}}}, SCHEMA)
+    with pytest.raises(ConfigError, match="beyond.level_statistics.realizations.08"):
+        validate_config({"beyond": {"level_statistics": {"realizations": {"08": 5}}}}, SCHEMA)
+    # Keys of N a requested figure does not compute are dropped: the config is the same
+    # with or without config/config.yaml's mapping merged in.
+    alone = {"fig4": {"n_spins": [4, 6], "example_n_spins": 6, "realizations": {"4": 3, "6": 3}}}
+    merged = copy.deepcopy(alone)
+    merged["fig4"]["realizations"].update({"8": 400, "16": 4})
+    assert validate_config(merged, SCHEMA) == validate_config(alone, SCHEMA)
+    assert validate_config(alone, SCHEMA)["fig4"]["realizations"] == {"4": 3, "6": 3}
+
+
+@pytest.mark.parametrize(
+    "override, key",
+    [
+        ({"fig2": {"u_mhz": [2.00000000001]}}, "fig2.u_mhz[0]"),
+        ({"fig4": {"u_mhz": [2, 2.0000000000001]}}, "fig4.u_mhz[1]"),
+        ({"beyond": {"u_mhz": [2, 2.00000000000001, 4]}}, "beyond.u_mhz[1]"),
+        ({"beyond": {"b_scan": {"b_tesla": [2.5, 2.50000000000001]}}}, "beyond.b_scan.b_tesla[1]"),
+        ({"beyond": {"sensitivity": {"mw_offsets": [-0.3, -0.30000000000001]}}}, "beyond.sensitivity.mw_offsets[1]"),
+        ({"mw_offset": -0.5000000000001}, "mw_offset"),
+    ],
+)
+def test_values_a_path_cannot_tell_apart_are_refused(override, key):
+    """Near-duplicate U values were refused in fig2 and fig3 but merged without a word in
+    fig4 and beyond: every value that names a path or an offset must be what its text says."""
+    with pytest.raises(ConfigError, match=rf"config key {re.escape(key)}: .* 10 significant digits"):
+        validate_config(copy.deepcopy(override), SCHEMA)
+
+
+def test_numbers_written_as_text_are_numbers():
+    """YAML 1.1 reads `t2e_s: 1e-6` as text and `--config "fig3={'u_mhz': [2, 15]}"` gives
+    texts: both were refused as 'not of type number'."""
+    config = validate_config(
+        yaml.safe_load("physics: {t2e_s: 1e-6}\nfig3: {u_mhz: ['2', '15', '30']}\nn_spins: '8'\n"), SCHEMA
+    )
+    assert config["physics"]["t2e_s"] == 1e-6 and config["fig3"]["u_mhz"] == [2, 15, 30] and config["n_spins"] == 8
+    for override, key in (({"threads": "two"}, "threads"), ({"physics": {"t2e_s": "1e-6s"}}, "physics.t2e_s")):
+        with pytest.raises(ConfigError, match=f"config key {key}: .* is not of type"):
+            validate_config(override, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("seed: 3\nseed: 4\n", "line 2: key 'seed' is given twice"),
+        ("fig3:\n  u_mhz: [2]\n  u_mhz: [4]\n", "line 3: key 'u_mhz' is given twice"),
+        ("- 1\n- 2\n", "a mapping of keys, not a list"),
+        ("fig3: {u_mhz: [2, 15\n", "not valid YAML at line 2"),
+        ("physics:\n\tt1e_s: 2\n", "not valid YAML at line 2"),
+    ],
+    ids=["twice", "twice-nested", "list", "syntax", "tab"],
+)
+def test_config_files_are_read_strictly(tmp_path, text, words):
+    from dnpmbl.pipeline.config import load_config
+
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config([path], ROOT)
+    assert str(info.value).startswith(f"config file {path}") and words in str(info.value), str(info.value)
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config([tmp_path / "missing.yaml"], ROOT)
+
+
+def test_snakemake_refuses_a_key_given_twice_and_reads_nested_config_numbers(tmp_path):
+    """Snakemake's own reading keeps the last of a key given twice: the workflow refuses it;
+    numbers nested in --config are numbers."""
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("seed: 3\nseed: 4\n")
+    base = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(tmp_path), "-n", "--cores", "1"]
+    proc = subprocess.run([*base, "--configfile", str(twice)], capture_output=True, text=True)
+    assert proc.returncode != 0 and "line 2: key 'seed' is given twice" in proc.stderr + proc.stdout
+    proc = subprocess.run(
+        [*base, "--configfile", str(ROOT / "config" / "smoke.yaml"), "--config", "fig3={'u_mhz':[2,15,30]}"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [(None, "no such file"), ("- 1\n", "not a list"), ("a: [1\n", "not valid YAML"), ("seed: 1\nseed: 2\n", "given twice")],
+    ids=["missing", "list", "syntax", "twice"],
+)
+def test_make_run_plan_refuses_a_bad_config_in_one_line(tmp_path, text, words):
+    """`make run CONFIG=...` with these ended in a traceback from the planning script."""
+    path = tmp_path / "c.yaml"
+    if text is not None:
+        path.write_text(text)
+    proc = subprocess.run([sys.executable, str(ROOT / "workflow" / "scripts" / "plan.py"), str(path), "2", ""], capture_output=True, text=True)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and words in lines[0] and "Traceback" not in proc.stderr, proc.stderr

@@ -19,7 +19,7 @@ import pytest
 import dnpmbl
 from conftest import ROOT, SMOKE, run_snakemake
 from dnpmbl.diagonalization import diagonalize
-from dnpmbl.pipeline.io import DataFileError, load_point, read_point_table
+from dnpmbl.pipeline.readers import DataFileError, load_point, read_point_table
 from dnpmbl.model import HYPERFINE_MIN_RATIO, hyperfine_scale
 from dnpmbl.pipeline.tables import read_frames
 from dnpmbl.pipeline.config import ConfigError, validate_config
@@ -129,7 +129,7 @@ def test_point_table_of_the_wrong_kind_is_refused(smoke, tmp_path):
 
 
 def test_figure_table_of_another_figure_is_refused(smoke, tmp_path):
-    from dnpmbl.pipeline.io import read_figure_table
+    from dnpmbl.pipeline.readers import read_figure_table
 
     tables = smoke / "results" / "tables"
     assert read_figure_table(tables / "fig3.parquet", "fig3").num_rows > 0
@@ -182,8 +182,8 @@ def test_fig4_table_without_the_example_realization_fails():
 
 def test_results_go_stale_when_the_physics_changes(smoke, tmp_path):
     """Editing a computing module reruns the computing rules (its source digest is their
-    parameter), editing a plotting module does not; each realization file records the
-    version, source digest and commit that computed it."""
+    parameter), editing a plotting module, a reader or the config's checks does not; each
+    realization file records the version, source digest and commit that computed it."""
     from dnpmbl.pipeline.config import source_digest
 
     meta = json.loads(pq.read_schema(next(smoke.rglob("r0000.parquet"))).metadata[b"dnpmbl"])
@@ -206,9 +206,11 @@ def test_results_go_stale_when_the_physics_changes(smoke, tmp_path):
 
     assert snakemake("--cores", "1").returncode == 0
     assert "Nothing to be done" in (lambda p: p.stdout + p.stderr)(snakemake("-n", "--cores", "1"))
-    plotting = checkout / "dnpmbl" / "pipeline" / "plotting.py"
-    plotting.write_text(plotting.read_text() + "\n# a figure edit\n")
-    assert "Nothing to be done" in (lambda p: p.stdout + p.stderr)(snakemake("-n", "--cores", "1"))
+    # A figure, a reader's checks or the config's validation edited: nothing reruns.
+    for name in ("plotting.py", "readers.py", "config.py"):
+        module = checkout / "dnpmbl" / "pipeline" / name
+        module.write_text(module.read_text() + "\n# an edit that changes no number\n")
+        assert "Nothing to be done" in (lambda p: p.stdout + p.stderr)(snakemake("-n", "--cores", "1")), name
     stationary = checkout / "dnpmbl" / "stationary.py"
     stationary.write_text(stationary.read_text() + "\n# a physics edit\n")
     dry = snakemake("-n", "--cores", "1")
@@ -344,3 +346,160 @@ def test_cli_example_options_have_help_units_and_defaults():
     for option, words in (("--u-mhz", "MHz"), ("--d-mhz", "MHz"), ("--b-tesla", "T"), ("--seed", "seed")):
         line = text[text.index(option) :].split("\n--")[0]
         assert words in line and "default" in line, (option, line)
+
+
+# --- 9. files edited, relabelled or copied over another point's (issue 18) ----------------
+
+
+def _realizations(root, *, n=4, b=3.35, u=15.0, seed=7, count=2, offsets=(-0.5, 0.5)):
+    """Realization and states files of one point at N = 4 in the workflow's layout under
+    ``root``, as the realization rule writes them; (tables, states)."""
+    from dnpmbl.model import realization_couplings
+    from dnpmbl.pipeline.config import fmt
+    from dnpmbl.pipeline.io import realization_table, states_table, write_table
+
+    params = dnpmbl.Parameters.from_units(n, b_tesla=b, u_mhz=u)
+    base = root / "results" / "realizations" / "paper" / f"N{n}" / f"B{fmt(b)}" / f"U{fmt(u)}"
+    tables, states = [], []
+    for r in range(count):
+        u_ij, d_i = realization_couplings(params, seed, r)
+        result = dnpmbl.solve_realization(params, u_ij, d_i, [params.microwave_frequency(o) for o in offsets])
+        tables.append(base / f"r{r:04d}.parquet")
+        states.append(base / f"r{r:04d}.states.parquet")
+        write_table(realization_table(result, b_tesla=b, u_mhz=u, seed=seed, realization=r, offsets=offsets), tables[-1])
+        write_table(states_table(result), states[-1])
+    return tables, states
+
+
+def _edit(path, column, change):
+    """Rewrite one column of a Parquet file (its metadata kept), as a hand edit would."""
+    import pyarrow as pa
+
+    table = pq.read_table(path)
+    values = change(table.column(column).to_pylist())
+    table = table.set_column(table.schema.get_field_index(column), table.schema.field(column), pa.array(values, table.schema.field(column).type))
+    pq.write_table(table, path)
+
+
+def test_realization_with_an_edited_p_n_is_refused(tmp_path):
+    """P_n edited in the file (metadata kept) used to change the figure: it is now checked
+    against the populations and <Iz> that are read anyway, also where the rule keeps only
+    P_n (fluctuations)."""
+    tables, states = _realizations(tmp_path)
+    load_point(tables, states, seed=7)  # as written: accepted
+    _edit(tables[1], "p_n", lambda v: [x + 1e-3 for x in v])
+    for keep in (True, False):
+        with pytest.raises(DataFileError, match=r"r0001.parquet: p_n disagrees with its populations"):
+            load_point(tables, states, seed=7, with_populations=keep)
+
+
+def test_realization_of_another_realization_relabelled_is_refused(tmp_path):
+    """Realization 0's files under realization 1's names, their labels edited to 1: the
+    couplings they record are not those seed 7 gives realization 1."""
+    tables, states = _realizations(tmp_path)
+    shutil.copy(tables[0], tables[1])
+    shutil.copy(states[0], states[1])
+    _edit(tables[1], "realization", lambda v: [1] * len(v))
+    with pytest.raises(DataFileError, match=r"r0001.parquet: the couplings u_ij_rad_s are not those seed 7 gives realization 1"):
+        load_point(tables, states, seed=7)
+
+
+def test_nan_populations_are_blamed_on_their_own_file(tmp_path):
+    """NaN populations were reported as a states file that disagrees with the table."""
+    tables, states = _realizations(tmp_path)
+    _edit(tables[0], "populations", lambda v: [[float("nan")] * len(row) for row in v])
+    with pytest.raises(DataFileError, match=r"r0000.parquet: the populations at offset -0.5 are not finite") as info:
+        load_point(tables, states, seed=7)
+    assert info.value.path == tables[0]
+
+
+def test_damaged_realization_is_set_aside_for_the_next_run(tmp_path):
+    """A truncated realization file was named, but the next run failed on it again: the
+    analysis rules mark it, and the next run sets it aside (its bytes kept) before it plans,
+    so that it recomputes it. The file stays until then: other jobs reading it fail naming
+    it instead of finding an input gone."""
+    from dnpmbl.files import set_aside_marked
+
+    tables, states = _realizations(tmp_path)
+    damaged = tables[1].read_bytes()[:300]
+    tables[1].write_bytes(damaged)
+    with pytest.raises(DataFileError, match="r0001.parquet: not a readable Parquet file"):
+        load_point(tables, states, seed=7)
+    assert not list(tables[1].parent.glob("*.damaged*"))  # a reader alone marks nothing
+    with pytest.raises(DataFileError, match=r"r0001.parquet: not a readable Parquet file .*marked r0001.parquet.damaged"):
+        load_point(tables, states, seed=7, set_aside_damaged=True)
+    assert tables[1].read_bytes() == damaged
+    (aside,) = set_aside_marked(tmp_path)
+    assert aside.name.startswith("r0001.parquet.damaged-") and aside.read_bytes() == damaged
+    assert not tables[1].exists() and states[1].exists() and not list(tables[1].parent.glob("*.damaged"))
+    assert set_aside_marked(tmp_path) == []
+
+
+def test_point_table_copied_over_another_points_is_refused_naming_it(tmp_path):
+    """A fit table copied over another point's used to end in a pandas MergeError that
+    named no file."""
+    from dnpmbl.pipeline.io import write_point_table
+    from dnpmbl.pipeline.tables import read_frames
+
+    paths = {}
+    for u in (2, 15):
+        paths[u] = tmp_path / "results" / "points" / "paper" / "N4" / "B3.35" / f"U{u}" / "fit.parquet"
+        rows = [{"n_spins": 4, "b_tesla": 3.35, "u_mhz": float(u), "offset": o} for o in (-0.5, 0.5)]
+        write_point_table(rows, paths[u], "fit")
+    assert len(read_frames([paths[2], paths[15]], "fit")) == 4
+    shutil.copy(paths[15], paths[2])
+    with pytest.raises(DataFileError, match=r"U2/fit.parquet: records u_mhz = 15.0, but its path says 2.0"):
+        read_frames([paths[2], paths[15]], "fit")
+    # Outside the workflow's layout, the second copy of a point is refused naming both files.
+    elsewhere = tmp_path / "fit.parquet"
+    shutil.copy(paths[15], elsewhere)
+    with pytest.raises(DataFileError, match=r"fit.parquet: holds the rows of .*U15/fit.parquet"):
+        read_frames([paths[15], elsewhere], "fit")
+
+
+# --- 10. staleness: a check or a reader changes no result (issue 18) ------------------------
+
+
+def test_source_digest_follows_the_computing_code_only(tmp_path):
+    """A fix to a reader's checks (readers.py), to the config's validation, to where files
+    go (files.py) or to the command line leaves the digest, and so every result, as it is;
+    an edit to the physics or to a writer changes it."""
+    from dnpmbl.pipeline.config import source_digest
+
+    package = tmp_path / "dnpmbl"
+    shutil.copytree(ROOT / "dnpmbl", package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = source_digest(package)
+    for name in ("pipeline/readers.py", "pipeline/config.py", "pipeline/tables.py", "files.py", "cli.py", "runtime.py"):
+        module = package / name
+        module.write_text(module.read_text() + "\n# a check edited\n")
+        assert source_digest(package) == before, name
+    for name in ("stationary.py", "pipeline/io.py", "pipeline/jobs.py"):
+        module = package / name
+        module.write_text(module.read_text() + "\n# a computing edit\n")
+        assert source_digest(package) != before, name
+        before = source_digest(package)
+
+
+TINY = "n_spins: 4\nrealizations: 2\nfigures: [fig5]\nfig3: {u_mhz: [2, 15]}\nanalysis: {bootstrap_resamples: 10}\n"
+
+
+def test_next_run_recomputes_a_damaged_realization(tmp_path):
+    """End to end: the fit rule fails naming the truncated file and sets it aside; the
+    next run recomputes that realization alone and the fit succeeds."""
+    config = tmp_path / "tiny.yaml"
+    config.write_text(TINY)
+    work = tmp_path / "run"
+    target = "results/points/paper/N4/B3.35/U2/fit.parquet"
+    run_snakemake(work, target, "--cores", "1", "--configfile", str(config))
+    point = work / "results" / "realizations" / "paper" / "N4" / "B3.35" / "U2"
+    kept = (point / "r0000.parquet").stat().st_mtime_ns
+    (point / "r0001.parquet").write_bytes((point / "r0001.parquet").read_bytes()[:300])
+    (work / target).unlink()
+    failed = run_snakemake(work, target, "--cores", "1", "--configfile", str(config), check=False)
+    assert failed.returncode != 0
+    log = (work / "logs" / "fit_spin_temperature" / "paper" / "N4" / "B3.35" / "U2.log").read_text()
+    assert "r0001.parquet: not a readable Parquet file" in log and "the next run sets it aside and recomputes it" in log
+    run_snakemake(work, target, "--cores", "1", "--configfile", str(config))
+    assert pq.read_table(point / "r0001.parquet").num_rows == 1 and (work / target).exists()
+    assert (point / "r0000.parquet").stat().st_mtime_ns == kept
+    assert len(list(point.glob("r0001.parquet.damaged-*"))) == 1

@@ -602,3 +602,18 @@ def test_fold_raises_runtime_error(ref):
         spin_temperature_pe(ref, ref.microwave_frequency(-0.75), order=2, continuum=False)
     with pytest.raises(ValueError):
         spin_temperature_pe(ref, ref.microwave_frequency(-0.5), order=1)
+
+
+def test_pe_without_a_solution_says_so_and_h_at_infinite_temperature_is_nan():
+    """Issue 18: with every spin polarized and no microwaves, brentq's ValueError escaped
+    the PE rule (a traceback); at w_MW = w_e a PE whose beta_s rounds to 0 returned
+    h = a / 0 = inf as a converged result. Now: RuntimeError (the rule records NaN), and
+    h = NaN beside beta_s = 0 and P_n = 0."""
+    import math
+
+    cold = Parameters.from_units(4, u_mhz=15.0, beta_per_kelvin=1000.0, omega_1_khz=0.0, omega_e_ghz=1.0, t1e_s=1e4, t2e_s=1e-2)
+    with pytest.raises(RuntimeError, match="perturbative spin temperature: no solution"):
+        spin_temperature_pe(cold, cold.microwave_frequency(-0.5), order=0, continuum=True)
+    params = Parameters.from_units(4, u_mhz=15.0, beta_per_kelvin=10.0)
+    pe = spin_temperature_pe(params, params.microwave_frequency(0.0), order=0, continuum=False)
+    assert pe.beta_s == 0.0 and pe.p_n == 0.0 and math.isnan(pe.h)

@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, SMOKE, run_snakemake
-from dnpmbl.pipeline.io import REALIZATION_SCHEMA, DataFileError, load_point, read_table
+from dnpmbl.pipeline.io import REALIZATION_SCHEMA
+from dnpmbl.pipeline.readers import DataFileError, load_point, read_table
 from tablecompare import tables_equal
 
 

@@ -7,7 +7,8 @@ import pyarrow as pa
 import pytest
 
 from dnpmbl.pipeline.config import fig3_b_offsets, fmt, realization_points, validate_config
-from dnpmbl.pipeline.io import POINT_SCHEMAS, DataFileError, write_point_table
+from dnpmbl.pipeline.io import POINT_SCHEMAS, write_point_table
+from dnpmbl.pipeline.readers import DataFileError
 from dnpmbl.pipeline.tables import FIGURE_TABLES, U_SCAN_CONVENTION, at_offset, fig3_table, figure_table, join_points
 
 

@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import dnpmbl
-from dnpmbl.pipeline.io import params_from_row
+from dnpmbl.pipeline.readers import params_from_row
 
 from conftest import ROOT, run_snakemake
 
@@ -90,7 +90,7 @@ def test_smoke_fig3_draws_both_conventions(smoke):
     """The B panel of Fig. 3 names both conventions in its legend, the U panel none."""
     import matplotlib.pyplot as plt
 
-    from dnpmbl.pipeline.io import read_figure_table
+    from dnpmbl.pipeline.readers import read_figure_table
     from dnpmbl.pipeline.plotting import draw
 
     figure = draw("fig3", read_figure_table(smoke / "results" / "tables" / "fig3.parquet", "fig3").to_pandas())
@@ -298,3 +298,31 @@ def test_beyond_tables(beyond):
     at_ref = s4[s4["b_tesla"] == 3.35]
     assert len(at_ref) == 2 and at_ref["p_n_mean"].nunique() == 1 and at_ref["p_n_pe"].nunique() == 1
     assert np.all(np.isfinite(s4["p_n_pe"]))
+
+
+def test_defaults_come_from_the_checkout_wherever_the_run_starts(tmp_path):
+    """The Snakefile's config/config.yaml was read from the working directory: run from
+    elsewhere (-s .../Snakefile --directory ...), a partial count mapping lost the
+    checkout's defaults (N = 10 planned 10 eigenstate jobs instead of 200). The plan and
+    the config's digest are now the same from the checkout and from anywhere."""
+    import subprocess
+    import sys
+
+    override = tmp_path / "override.yaml"
+    override.write_text('figures: [fig4]\nfig4: {n_spins: [4, 10], u_mhz: [2], realizations: {"4": 1}, example_n_spins: 4}\n')
+
+    def plan(cwd, directory):
+        proc = subprocess.run(
+            [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(directory),
+             "-n", "--cores", "1", "--configfile", str(override)],
+            cwd=cwd, capture_output=True, text=True,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        counts = dict(line.split()[:2] for line in proc.stdout.splitlines() if line.split()[:1] in (["eigenstates"], ["total"]))
+        return counts
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    from_checkout = plan(ROOT, tmp_path / "a")
+    assert from_checkout == plan(elsewhere, tmp_path / "b") == plan(elsewhere, elsewhere)
+    assert from_checkout["eigenstates"] == "201"  # 1 at N = 4, 200 at N = 10 (config/config.yaml)

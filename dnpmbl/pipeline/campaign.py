@@ -282,6 +282,8 @@ def publish(run_dir, config: dict, folder) -> list[str]:
     not all done is left out even if an older drawing of it exists."""
     import shutil
 
+    from ..files import atomic_path
+
     run_dir, folder = Path(run_dir), Path(folder)
     copied = []
     for stage, row in zip(stages(config), progress(run_dir, config)):
@@ -293,6 +295,7 @@ def publish(run_dir, config: dict, folder) -> list[str]:
                 continue
             folder.mkdir(parents=True, exist_ok=True)
             for source in sources:
-                shutil.copyfile(source, folder / source.name)
+                with atomic_path(folder / source.name) as tmp:  # a regular file or a new one
+                    shutil.copyfile(source, tmp)
             copied.append(fig)
     return copied

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import copy
 import math
+import re
+from pathlib import Path
 
 import jsonschema
 import numpy as np
 import yaml
 
 from ..model import HYPERFINE_MIN_RATIO
-from ..params import MAX_SPINS_STATIONARY
+from ..params import HBAR_OVER_KB, MAX_SPINS_STATIONARY, TWO_PI
 
 
 class ConfigError(ValueError):
@@ -78,6 +80,92 @@ def load_schema(path) -> dict:
         return yaml.safe_load(fh)
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (plain YAML keeps the
+    last without a word)."""
+
+
+def _strict_mapping(loader, node, deep=False):
+    loader.flatten_mapping(node)
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        line = key_node.start_mark.line + 1
+        try:
+            first = seen.get(key)
+            seen.setdefault(key, line)
+        except TypeError:  # an unhashable key: the constructor below refuses it
+            continue
+        if first is not None:
+            raise ConfigError(f"line {line}: key {key!r} is given twice in one mapping (also line {first}); which one is meant?")
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _strict_mapping)
+
+
+def read_config_file(path) -> dict:
+    """A config file (YAML or JSON) as a mapping. A missing or unreadable file, invalid
+    YAML, a key given twice or a file that is no mapping raises :class:`ConfigError` in one
+    line naming the file."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {name}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {name}: is a directory") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {name}: not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {name}: cannot be read ({exc.strerror})") from None
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)
+    except ConfigError as exc:
+        raise ConfigError(f"config file {name} {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"config file {name}: not valid YAML{where} ({problem})") from None
+    except RecursionError:
+        raise ConfigError(f"config file {name}: nested too deeply") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        kind = {list: "a list", str: "a text", bool: "true/false"}.get(type(data), "a number")
+        raise ConfigError(f"config file {name}: a config file is a mapping of keys, not {kind}")
+    return data
+
+
+def check_config_files(paths) -> None:
+    """Read each config file as :func:`read_config_file` does (a key given twice, which
+    Snakemake's own reading lets pass, raises :class:`ConfigError` naming the file)."""
+    for path in dict.fromkeys(str(p) for p in paths):
+        read_config_file(path)
+
+
+def merge_config(base: dict, extra: dict) -> dict:
+    """``base`` with ``extra`` merged in as Snakemake merges a ``--configfile`` into the
+    default config: mappings key by key, any other value replaced."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = merge_config(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def load_config(paths, root) -> dict:
+    """The validated config a run of the checkout at ``root`` with ``--configfile`` for
+    each of ``paths`` uses: ``config/config.yaml`` overlaid with each file in order."""
+    root = Path(root)
+    config = read_config_file(root / "config" / "config.yaml")
+    for path in paths:
+        config = merge_config(config, read_config_file(path))
+    return validate_config(config, root / "workflow" / "schemas" / "config.schema.yaml")
+
+
 def validate_config(config: dict, schema_path) -> dict:
     """Return a validated copy of ``config`` with every default filled in.
 
@@ -91,18 +179,133 @@ def validate_config(config: dict, schema_path) -> dict:
     if not isinstance(config, dict):
         raise ConfigError(f"config must be a mapping, got {type(config).__name__}")
     schema = with_model_properties(load_schema(schema_path))
-    config = copy.deepcopy(config)
+    config = _coerce_numbers(copy.deepcopy(config), schema)
     _check_keys_and_numbers(config)
     validator = _with_defaults(jsonschema.Draft7Validator)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
     if errors:
-        error = errors[0]
-        if error.validator == "additionalProperties":
-            raise ConfigError(f"config key {_key(error)}: {error.message} (unknown key; see workflow/schemas/config.schema.yaml)")
-        raise ConfigError(f"config key {_key(error)}: {error.message}")
+        raise ConfigError(_schema_message(errors[0]))
+    check_count_mappings(config, schema)
     check_semantics(config)
     resolve_automatic(config)
     return config
+
+
+#: A number as YAML or Snakemake's ``--config`` may hand it over as text: ``1e-6`` (YAML 1.1
+#: wants ``1.0e-6``) or a value nested in ``--config`` (read as text).
+_NUMBER_TEXT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+_INTEGER_TEXT = re.compile(r"[-+]?\d+")
+
+
+def _coerce_numbers(value, schema: dict):
+    """``value`` with every string that spells a number where ``schema`` wants a number (or
+    an integer) turned into that number: ``t2e_s: 1e-6`` (a string to YAML 1.1) is 1e-06 and
+    ``--config "fig3={'u_mhz': [2, 15]}"`` gives numbers, not the texts '2' and '15'."""
+    kind = schema.get("type")
+    if isinstance(value, str):
+        text = value.strip()
+        if kind == "integer" and _INTEGER_TEXT.fullmatch(text):
+            return int(text)
+        if kind == "number" and _NUMBER_TEXT.fullmatch(text):
+            return int(text) if _INTEGER_TEXT.fullmatch(text) else float(text)
+        return value
+    if isinstance(value, dict):
+        properties, other = schema.get("properties", {}), schema.get("additionalProperties")
+        return {
+            key: _coerce_numbers(sub, properties.get(key, other if isinstance(other, dict) else {}))
+            for key, sub in value.items()
+        }
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [_coerce_numbers(sub, schema["items"]) for sub in value]
+    return value
+
+
+#: The unit a key's name ends in, as the messages write it.
+_UNITS = {"_ghz": "GHz", "_mhz": "MHz", "_khz": "kHz", "_tesla": "T", "_per_kelvin": "1/K", "_s": "s"}
+
+
+def unit_of(key: str) -> str:
+    """The unit of config key ``key`` from the end of its name ('physics.t2e_s' -> 's',
+    'fig3.u_mhz[0]' -> 'MHz'); '' for a count or a ratio."""
+    name = re.sub(r"\[\d+\]$", "", key).rsplit(".", 1)[-1]
+    for suffix, unit in _UNITS.items():
+        if name.endswith(suffix):
+            return unit
+    return ""
+
+
+def _schema_message(error) -> str:
+    """One line for a schema error: the key, and for a bound the value and the range with
+    the key's unit (a value given in another unit reads as such)."""
+    key = _key(error)
+    if error.validator == "additionalProperties":
+        return f"config key {key}: {error.message} (unknown key; see workflow/schemas/config.schema.yaml)"
+    if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        unit = unit_of(key)
+
+        def text(x) -> str:
+            number = str(x) if isinstance(x, int) else f"{x:g}"
+            return f"{number} {unit}" if unit else number
+
+        rule = error.schema
+        low = rule.get("minimum", rule.get("exclusiveMinimum"))
+        high = rule.get("maximum", rule.get("exclusiveMaximum"))
+        above = "exclusiveMinimum" in rule
+        if low is not None and high is not None:
+            span = f"{'above ' if above else ''}{text(low)} to {text(high)}"
+        elif low is not None:
+            span = f"{'above' if above else 'at least'} {text(low)}"
+        else:
+            span = f"at most {text(high)}"
+        hint = "; a value in another unit?" if unit else ""
+        return f"config key {key}: {text(error.instance)} is outside the range it may take ({span}{hint})"
+    return f"config key {key}: {error.message}"
+
+
+#: The counts of realizations keyed by N: (the mapping's key, the key of the list of N it
+#: serves, the figures that read it, whether N must be even).
+COUNT_MAPPINGS = (
+    (("fig4", "realizations"), ("fig4", "n_spins"), {"fig4"}, True),
+    (("beyond", "realizations"), ("beyond", "n_spins"), {"s1", "s2"}, False),
+    (("beyond", "level_statistics", "realizations"), ("beyond", "level_statistics", "n_spins"), {"s2"}, True),
+)
+
+
+def _at(mapping: dict, path) -> dict:
+    for part in path:
+        mapping = mapping[part]
+    return mapping
+
+
+def _at_schema(schema: dict, path) -> dict:
+    for part in path:
+        schema = schema["properties"][part]
+    return schema
+
+
+def check_count_mappings(config: dict, schema: dict) -> None:
+    """Each key of a count mapping keyed by N (:data:`COUNT_MAPPINGS`) is N as the
+    workflow looks it up ("10", not "010" or "+10"), within the N the figure allows (and
+    even where it needs even N): a key never looked up would leave its count unused
+    without a word. Keys of N the figure does not compute are then dropped when the figure
+    is asked for, so that the config (and its digest) is the same whether or not the
+    defaults of config/config.yaml were merged in."""
+    wanted = set(config["figures"])
+    for path, n_path, figures, even in COUNT_MAPPINGS:
+        name = ".".join(path)
+        items = _at_schema(schema, n_path)["items"]
+        low, high = items["minimum"], items["maximum"]
+        mapping = _at(config, path)
+        for key in mapping:
+            if not re.fullmatch(r"[1-9]\d*", key):
+                raise ConfigError(f"config key {name}.{key}: keys are N written as a plain number (\"8\", \"10\"): this one is never looked up")
+            if not low <= int(key) <= high or (even and int(key) % 2):
+                parity = "even " if even else ""
+                raise ConfigError(f"config key {name}.{key}: N = {key} is not an {parity}N from {low} to {high} that {'.'.join(n_path)} may hold")
+        if wanted & figures:
+            used = {str(n) for n in _at(config, n_path)}
+            parent = _at(config, path[:-1])
+            parent[path[-1]] = {key: count for key, count in mapping.items() if key in used}
 
 
 def with_model_properties(schema: dict) -> dict:
@@ -148,19 +351,12 @@ def check_semantics(config: dict) -> None:
         raise ConfigError("config key stationary_solver: gth runs on the cpu only; the gpu backend uses lu (or auto)")
     if config["n_spins"] > MAX_SPINS_STATIONARY:
         raise ConfigError(f"config key n_spins: {config['n_spins']} exceeds the memory limit {MAX_SPINS_STATIONARY}")
-    for model in model_names(config):
-        check_hyperfine(config, model)
     for model in config["beyond"]["sensitivity"]["models"]:
         if model not in config["models"]:
             raise ConfigError(
                 f"config key beyond.sensitivity.models: {model!r} is not defined under models "
                 f"(defined: {', '.join(sorted(config['models'])) or 'none'})"
             )
-    beyond = config["beyond"]
-    for key, mapping in (("realizations", beyond["realizations"]), ("level_statistics.realizations", beyond["level_statistics"]["realizations"])):
-        for n in mapping:
-            if not str(n).isdigit():
-                raise ConfigError(f"config key beyond.{key}.{n}: keys must be spin numbers N")
     for n in config["beyond"]["level_statistics"]["n_spins"]:
         if n % 2:
             raise ConfigError(f"config key beyond.level_statistics.n_spins: N = {n} is odd; the Sz = 0 sector needs even N")
@@ -181,46 +377,119 @@ def check_semantics(config: dict) -> None:
             raise ConfigError(f"config key fig4.n_spins: N = {n} is odd; the Sz = 0 sector needs even N")
     if fig4["example_n_spins"] not in fig4["n_spins"] and fig4["example_n_spins"] % 2:
         raise ConfigError(f"config key fig4.example_n_spins: N = {fig4['example_n_spins']} is odd")
-    # Keys for sizes not in fig4.n_spins are ignored: Snakemake merges the mappings of a
-    # --configfile into those of the default config.
-    for key in fig4["realizations"]:
-        if not str(key).isdigit():
-            raise ConfigError(f"config key fig4.realizations.{key}: keys must be spin numbers N")
     spins = min(fig4["n_spins"] + [fig4["example_n_spins"]])
     if fig4["spin"] > spins:
         raise ConfigError(f"config key fig4.spin: spin {fig4['spin']} does not exist for N = {spins}")
     if fig3["u_fixed_mhz"] <= 0 or not math.isfinite(fig3["u_fixed_mhz"]):
         raise ConfigError("config key fig3.u_fixed_mhz: must be positive")
-    for name, values in (("fig3.u_mhz", fig3["u_mhz"]), ("fig3.b_scan_tesla", fig3["b_scan_tesla"]), ("fig2.u_mhz", fig2["u_mhz"])):
-        texts = [fmt(v) for v in values]
-        if len(set(texts)) != len(texts):
-            raise ConfigError(f"config key {name}: duplicate values {values}")
+    check_path_values(config)
+    for model in model_names(config):
+        check_frequencies(config, model)
+        check_hyperfine(config, model)
+
+
+#: The keys whose values name paths (B, U) or microwave offsets: a value must read back from
+#: its text (:func:`fmt`, 10 significant digits) and appear once in its list.
+PATH_VALUES = (
+    "mw_offset", "fig2.u_mhz", "fig2.b_tesla", "fig3.b_tesla", "fig3.u_mhz", "fig3.u_fixed_mhz", "fig3.b_scan_tesla",
+    "fig4.u_mhz", "beyond.b_tesla", "beyond.u_mhz", "beyond.sensitivity.u_mhz", "beyond.sensitivity.mw_offsets",
+    "beyond.b_scan.u_mhz", "beyond.b_scan.b_tesla",
+)  # fmt: skip
+
+
+def check_path_values(config: dict) -> None:
+    """Every value of :data:`PATH_VALUES` is the number its text in a path says, and no
+    list holds one value twice: U = 2.00000000001 would be computed as U = 2 in a path
+    "U2", and two U values with one text would be merged without a word."""
+    for name in PATH_VALUES:
+        values = _at(config, name.split("."))
+        listed = isinstance(values, list)
+        for i, value in enumerate(values if listed else [values]):
+            text = fmt(value)
+            if float(text) != float(value):
+                where = f"{name}[{i}]" if listed else name
+                raise ConfigError(
+                    f"config key {where}: {value!r} has more than the 10 significant digits a path or an offset keeps "
+                    f"(it would be computed as {text}{' ' + unit_of(name) if unit_of(name) else ''}); write {text}"
+                )
+        if listed:
+            texts = [fmt(v) for v in values]
+            if len(set(texts)) != len(texts):
+                raise ConfigError(f"config key {name}: duplicate values {values}")
+
+
+def _model_points(config: dict, model: str):
+    """``(b, u, offsets)`` of each point whose realizations the requested figures compute
+    for ``model`` (floats: T, MHz, offsets in units of dw_e)."""
+    for (name, _, b_text, u_text), point in realization_points(config).items():
+        if name == model:
+            yield float(b_text), float(u_text), point["offsets"]
+
+
+#: The largest hbar (w_e + dw_e) beta accepted: the Boltzmann factors of the bath rates
+#: (Eq. 12) underflow double precision near 700 (the generator then loses states: measured
+#: at 800 with w_1 = 0; 400 holds).
+MAX_ZEEMAN_OVER_KT = 300.0
+
+
+def check_frequencies(config: dict, model: str = PAPER_MODEL) -> None:
+    """At every point the figures compute for ``model``, every electron's Zeeman frequency
+    and every microwave frequency ``w_e + x dw_e`` (x: the offset, or -1 for the lowest
+    shift) is positive, and hbar (w_e + dw_e) beta is at most :data:`MAX_ZEEMAN_OVER_KT`.
+    A value in the wrong unit (dw_e in GHz, beta as a temperature) fails here, naming it."""
+    physics = model_physics(config, model)
+    where = "physics" if model == PAPER_MODEL else "models." + model
+    for b, _, offsets in _model_points(config, model):
+        scale = b / physics["b_ref_tesla"]
+        w_e, dw = physics["omega_e_ghz"] * 1e3 * scale, physics["delta_omega_e_mhz"] * scale
+        lowest = min([*offsets, -1.0])
+        if not w_e + lowest * dw > 0:
+            raise ConfigError(
+                f"config key {where}.delta_omega_e_mhz: dw_e = {dw:.4g} MHz at B = {b:g} T is too wide beside "
+                f"w_e = {w_e / 1e3:.4g} GHz: w_e {lowest:+g} dw_e would not be a positive frequency (a value in another unit?)"
+            )
+        x = physics["beta_per_kelvin"] * HBAR_OVER_KB * TWO_PI * (w_e + dw) * 1e6
+        if x > MAX_ZEEMAN_OVER_KT:
+            raise ConfigError(
+                f"config key {where}.beta_per_kelvin: {physics['beta_per_kelvin']:g} 1/K makes hbar (w_e + dw_e) beta = {x:.4g} "
+                f"at B = {b:g} T (w_e = {w_e / 1e3:.4g} GHz there: omega_e_ghz at b_ref_tesla = {physics['b_ref_tesla']:g} T), "
+                f"above {MAX_ZEEMAN_OVER_KT:g}: the Boltzmann factors would underflow double precision (a value in another unit?)"
+            )
 
 
 def check_hyperfine(config: dict, model: str = PAPER_MODEL) -> None:
     """D must clear ten times :data:`dnpmbl.model.HYPERFINE_MIN_RATIO` of the largest other
-    frequency at any point of the config (the drawn couplings ``|D_i|`` scatter around
-    ``D / sqrt(N)``), or the jobs would refuse it, or compute a wrong P_n."""
-    physics, fig2, fig3, beyond = model_physics(config, model), config["fig2"], config["fig3"], config["beyond"]
-    fields = [fig2["b_tesla"], fig3["b_tesla"], *fig3["b_scan_tesla"], beyond["b_tesla"], *beyond["b_scan"]["b_tesla"]]
-    u_values = [*fig2["u_mhz"], *fig3["u_mhz"], fig3["u_fixed_mhz"], *beyond["u_mhz"], *beyond["sensitivity"]["u_mhz"]]
-    zeeman = max(physics["delta_omega_e_mhz"], physics["omega_n_mhz"]) * max(fields) / physics["b_ref_tesla"]
-    scale = max(zeeman, max(u_values))
-    need = 10 * HYPERFINE_MIN_RATIO * scale
+    frequency at any point whose realizations the requested figures compute for ``model``
+    (the drawn couplings ``|D_i|`` scatter around ``D / sqrt(N)``), or the jobs would
+    refuse it, or compute a wrong P_n. The message names that frequency and its point."""
+    physics = model_physics(config, model)
+    worst = None
+    for b, u, _ in _model_points(config, model):
+        scale = b / physics["b_ref_tesla"]
+        for label, value in (("dw_e", physics["delta_omega_e_mhz"] * scale), ("w_n", physics["omega_n_mhz"] * scale), ("U", u)):
+            if worst is None or value > worst[1]:
+                worst = (label, value, b, u)
+    if worst is None:
+        return
+    label, value, b, u = worst
+    need = 10 * HYPERFINE_MIN_RATIO * value
     if not physics["d_mhz"] >= need:
+        where = "physics" if model == PAPER_MODEL else "models." + model
         raise ConfigError(
-            f"config key {'physics' if model == PAPER_MODEL else 'models.' + model}.d_mhz: {physics['d_mhz']:g} MHz is below {need:.3g} MHz, "
-            f"{10 * HYPERFINE_MIN_RATIO:.0e} of the largest other frequency (max(dw_e, w_n, U) = {scale:.4g} MHz): "
+            f"config key {where}.d_mhz: {physics['d_mhz']:g} MHz is below {need:.3g} MHz, {10 * HYPERFINE_MIN_RATIO:.0e} of the "
+            f"largest other frequency at a point the figures compute ({label} = {value:.4g} MHz at B = {b:g} T, U = {u:g} MHz): "
             "double precision cannot resolve the nuclear spin's coupling there (D = 0 leaves P_n undetermined)"
         )
 
 
 #: Modules whose source decides the numbers the workflow computes: the physics package
-#: (all of it but the command line) and the pipeline modules that write results.
+#: and the pipeline modules that write results (the schemas and writers of ``io.py``, and
+#: ``jobs.py``). The readers and their checks (``pipeline/readers.py``) and the config's
+#: validation (this module) are not among them: a fix to a check recomputes nothing.
 COMPUTING_MODULES = ("*.py", "pipeline/io.py", "pipeline/jobs.py")
-#: Left out of the digest: editing them leaves every computed result valid (the figure
-#: rules rerun on each commit anyway).
-NOT_COMPUTING = ("__main__.py", "cli.py")
+#: Left out of the digest: editing them leaves every computed result valid (the command
+#: line, where and how files are written, and process settings without numerical effect).
+NOT_COMPUTING = ("__main__.py", "cli.py", "files.py", "runtime.py")
 
 
 def source_digest(package_dir=None) -> str:

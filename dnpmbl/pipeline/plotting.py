@@ -314,7 +314,7 @@ def draw(name: str, table: pd.DataFrame):
 
 
 def save(fig, pdf_path, png_path) -> None:
-    from .io import atomic_path
+    from ..files import atomic_path
 
     for path, fmt in ((pdf_path, "pdf"), (png_path, "png")):
         with atomic_path(path) as tmp:

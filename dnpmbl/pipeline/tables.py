@@ -8,17 +8,26 @@ import pandas as pd
 from ..crossover import R_MIDPOINT, crossing_with_error, mean_statistic, resample_indices
 from ..eth import EigenstateDiagnostics
 from .config import fmt
-from .io import EIGENSTATE_SCHEMA, SCAN_STATISTICS, DataFileError, read_point_table, read_table
+from .io import EIGENSTATE_SCHEMA, SCAN_STATISTICS
+from .readers import DataFileError, check_path_identity, read_point_table, read_table
 
 POINT_KEYS = ["n_spins", "b_tesla", "u_mhz", "offset"]
 
 
 def read_frames(paths, kind: str) -> pd.DataFrame:
     """Concatenate the point tables of one kind (``fit``, ``fluctuations``, ``kl``, ``pe``),
-    each checked against its schema (errors name the file)."""
+    each checked against its schema and its path (errors name the file); two files with a
+    row of the same point and offset are refused, naming both."""
     frames = [read_point_table(p, kind).to_pandas() for p in paths]
     if not frames:
         raise DataFileError("no input tables")
+    keys = [k for k in POINT_KEYS if k in frames[0].columns] + (["scan"] if kind == "scan" else [])
+    first: dict = {}
+    for path, frame in zip(paths, frames):
+        for row in set(frame[keys].itertuples(index=False, name=None)):
+            if row in first:
+                raise DataFileError(f"{path}: holds the rows of {first[row]} ({', '.join(keys)} = {row}): a copy of another point's table", path)
+            first[row] = path
     return pd.concat(frames, ignore_index=True)
 
 
@@ -33,7 +42,10 @@ def join_points(fit=None, fluctuations=None, pe=None, kl=None) -> pd.DataFrame:
             out = frame.copy()
             continue
         dup = [c for c in frame.columns if c in out.columns and c not in keys]
-        out = out.merge(frame.drop(columns=dup), on=keys, how="left", validate="one_to_one", indicator=True)
+        try:
+            out = out.merge(frame.drop(columns=dup), on=keys, how="left", validate="one_to_one", indicator=True)
+        except pd.errors.MergeError as exc:
+            raise DataFileError(f"the point tables hold a point and offset twice ({exc})") from None
         unmatched = out[out["_merge"] != "both"]
         if len(unmatched):
             row = unmatched.iloc[0]
@@ -56,6 +68,7 @@ def read_eigenstate_frames(paths) -> list[pd.DataFrame]:
     frames = []
     for path in paths:
         table = read_table(path, EIGENSTATE_SCHEMA)
+        check_path_identity(path, table, "eigenstates")
         n = table.column("n_spins")[0].as_py() if table.num_rows else 0
         missing = [f"sz_{i + 1}" for i in range(n) if f"sz_{i + 1}" not in table.schema.names]
         if missing:

@@ -2,12 +2,17 @@
 import math
 from pathlib import Path
 
+from snakemake.logging import logger
+
+from dnpmbl.files import set_aside_marked
+
 from dnpmbl.pipeline.config import (
     PAPER_MODEL,
     ConfigError,
     b_scan_offset,
     beyond_scans,
     canonical_offset,
+    check_config_files,
     error_bar_offsets,
     fig3_b_offsets,
     fig4_realizations,
@@ -21,11 +26,19 @@ from dnpmbl.pipeline.config import (
 )
 
 try:
+    # Snakemake's YAML keeps the last of a key given twice: read the files again, strictly.
+    check_config_files([*workflow.configfiles, *workflow.overwrite_configfiles])
     config = validate_config(
         config, Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
     )
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
+
+# Realization files an analysis rule found damaged in an earlier run are set aside (bytes
+# kept) before this run plans, so that it recomputes them; a dry run moves nothing.
+if not workflow.dryrun:
+    for aside in set_aside_marked(Path.cwd()):
+        logger.warning(f"set aside damaged {aside} (recomputing it)")
 
 
 wildcard_constraints:

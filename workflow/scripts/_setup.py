@@ -18,3 +18,20 @@ def blas_threads(threads: int) -> None:
     from dnpmbl import runtime  # importing dnpmbl quiets the BLAS pools before numpy loads
 
     runtime.retain_freed_memory()
+
+
+def run(main, smk) -> None:
+    """Run a rule script's ``main(smk)``. An input the rule cannot use or an output it
+    cannot write (:class:`dnpmbl.pipeline.readers.DataFileError`,
+    :class:`dnpmbl.files.OutputPathError`) ends the job with one line in its log, naming
+    the file; anything else keeps its traceback (a bug)."""
+    from dnpmbl.files import OutputPathError
+    from dnpmbl.pipeline.readers import DataFileError
+
+    try:
+        main(smk)
+    except (DataFileError, OutputPathError) as exc:
+        import logging
+
+        logging.getLogger("dnpmbl").error("%s: %s", type(exc).__name__, exc)
+        sys.exit(1)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import fcntl
+import io
 import os
 import subprocess
 import sys
@@ -27,26 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-import yaml  # noqa: E402
-
+from dnpmbl.files import OutputPathError, atomic_path, check_output  # noqa: E402
 from dnpmbl.pipeline.campaign import format_progress, pieces, progress, publish, record_piece, run_record, stages  # noqa: E402
-from dnpmbl.pipeline.config import ConfigError, validate_config  # noqa: E402
+from dnpmbl.pipeline.config import ConfigError, load_config  # noqa: E402
 from dnpmbl.pipeline.jobs import git_commit  # noqa: E402
-
-
-def load_config(path: Path) -> dict:
-    """The config as the Snakefile sees it: config/config.yaml overlaid with ``path``."""
-    default = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-
-    def merge(base, extra):
-        for key, value in extra.items():
-            base[key] = merge(base.get(key, {}), value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
-        return base
-
-    override = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(override, dict):
-        raise ConfigError(f"{path}: a config file is a mapping of keys, not a {type(override).__name__}")
-    return validate_config(merge(default, override), ROOT / "workflow" / "schemas" / "config.schema.yaml")
 
 
 def snakemake_command(run_dir: Path, config_path: Path, cores: int, targets: list[str]) -> list[str]:
@@ -78,17 +63,37 @@ def main(argv=None) -> int:
     run_dir = Path(args.directory).expanduser().resolve()
     config_path = Path(args.configfile).expanduser().resolve()
     try:
-        config = load_config(config_path)
-    except (OSError, yaml.YAMLError, ConfigError) as exc:
-        print(f"error: {args.configfile}: {exc}".replace("\n", " "), file=sys.stderr)
+        config = load_config([config_path], ROOT)
+    except ConfigError as exc:
+        message = str(exc)
+        print(f"error: {message}" if message.startswith("config file") else f"error: {args.configfile}: {message}", file=sys.stderr)
         return 2
 
     if args.command == "record":
+        if args.output:
+            try:
+                check_output(args.output)
+            except OutputPathError as exc:
+                print(f"error: -o {exc}", file=sys.stderr)
+                return 2
+        if not (run_dir / "benchmarks").is_dir():
+            print(f"error: --directory {args.directory}: no run there (no benchmarks/ folder)", file=sys.stderr)
+            return 2
         rows = run_record(run_dir)
-        out = open(args.output, "w", newline="") if args.output else sys.stdout
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["rule"])
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=list(rows[0]) if rows else ["rule"])
         writer.writeheader()
         writer.writerows(rows)
+        try:
+            if args.output:
+                with atomic_path(args.output) as tmp:
+                    tmp.write_text(text.getvalue())
+            else:
+                sys.stdout.write(text.getvalue())
+                sys.stdout.flush()
+        except (OSError, OutputPathError) as exc:
+            print(f"error: {args.output or 'standard output'}: not written ({getattr(exc, 'strerror', None) or exc})", file=sys.stderr)
+            return 2
         span = pieces(run_dir)
         wall = sum(p["end"] - p["start"] for p in span)
         print(f"# {len(span)} pieces, {wall:,.0f} s of wall time, commits {sorted({p['commit'] for p in span})}", file=sys.stderr)
@@ -96,15 +101,23 @@ def main(argv=None) -> int:
     if args.command == "publish":
         if not args.to:
             parser.error("publish needs --to FOLDER")
-        copied = publish(run_dir, config, Path(args.to))
+        try:
+            copied = publish(run_dir, config, Path(args.to))
+        except (OSError, OutputPathError) as exc:
+            print(f"error: --to {args.to}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+            return 2
         print(f"published {', '.join(copied) or 'nothing (no figure complete yet)'} to {args.to}")
         return 0
     print(format_progress(progress(run_dir, config), args.cores), flush=True)
     if args.command == "status":
         return 0
 
-    run_dir.mkdir(parents=True, exist_ok=True)
-    lock = open(run_dir / "campaign.lock", "w")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(run_dir / "campaign.lock", "w")
+    except OSError as exc:
+        print(f"error: --directory {args.directory}: cannot hold a run ({exc.strerror})", file=sys.stderr)
+        return 2
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

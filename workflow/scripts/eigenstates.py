@@ -6,6 +6,7 @@ _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 import pyarrow as pa  # noqa: E402
 
+from dnpmbl.files import check_output  # noqa: E402
 from dnpmbl.backend import get_backend  # noqa: E402
 from dnpmbl.eth import eigenstate_diagnostics  # noqa: E402
 from dnpmbl.pipeline.io import write_table  # noqa: E402
@@ -15,6 +16,8 @@ from dnpmbl.pipeline.jobs import Stopwatch, code_provenance, parameters_from_con
 
 def main(smk):
     log = start_log(smk.log[0], "eigenstates")
+    for path in smk.output:  # where the result goes, before hours of computing
+        check_output(path)
     w = smk.wildcards
     n = int(w.n)
     params = parameters_from_config(smk.params.physics, n, smk.params.physics["b_ref_tesla"], float(w.u))
@@ -48,4 +51,4 @@ def main(smk):
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821
+    _setup.run(main, snakemake)  # noqa: F821

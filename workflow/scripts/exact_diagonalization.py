@@ -5,6 +5,7 @@ import _setup
 
 _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
+from dnpmbl.files import check_output  # noqa: E402
 from dnpmbl.backend import get_backend  # noqa: E402
 from dnpmbl.diagonalization import diagonalize  # noqa: E402
 from dnpmbl.pipeline.io import save_operators  # noqa: E402
@@ -15,6 +16,8 @@ from dnpmbl.strengths import transition_strengths  # noqa: E402
 
 def main(smk):
     log = start_log(smk.log[0], "exact_diagonalization")
+    for path in smk.output:  # where the result goes, before hours of computing
+        check_output(path)
     w = smk.wildcards
     params = parameters_from_config(smk.params.physics, int(w.n), float(w.b), float(w.u))
     seed, realization = int(smk.params.seed), int(w.r)
@@ -40,4 +43,4 @@ def main(smk):
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821
+    _setup.run(main, snakemake)  # noqa: F821

@@ -7,7 +7,8 @@ _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 import numpy as np  # noqa: E402
 
-from dnpmbl.pipeline.io import load_point, write_point_table  # noqa: E402
+from dnpmbl.pipeline.io import write_point_table  # noqa: E402
+from dnpmbl.pipeline.readers import load_point  # noqa: E402
 from dnpmbl.pipeline.jobs import point_columns, start_log  # noqa: E402
 from dnpmbl.spin_temperature import bootstrap_fm_polarization, fit_spin_temperature  # noqa: E402
 
@@ -15,7 +16,7 @@ from dnpmbl.spin_temperature import bootstrap_fm_polarization, fit_spin_temperat
 def main(smk):
     log = start_log(smk.log[0], "fit_spin_temperature")
     w = smk.wildcards
-    data = load_point(smk.input.tables, smk.input.states, seed=smk.params.seed)
+    data = load_point(smk.input.tables, smk.input.states, seed=smk.params.seed, set_aside_damaged=True)
     p = data.params
     n_real = data.realizations.size
     error_offsets = [float(o) for o in smk.params.error_offsets]
@@ -42,7 +43,8 @@ def main(smk):
                 "beta_fm_over_lattice": fit.beta_s / p.beta,
                 "a_fm": fit.a,
                 "h_fm_rad_s": fit.h,
-                "h_plus_omega_mw_rad_s": fit.a / fit.beta_s - p.omega_e + float(data.omega_mw[f]),
+                # fit.h = a / beta_s - w_e, NaN at infinite spin temperature (beta_s = 0)
+                "h_plus_omega_mw_rad_s": fit.h + float(data.omega_mw[f]),
                 "iterations": fit.iterations,
                 "moment_mismatch": fit.gradient,
                 "p_n_fm": fit.nuclear_polarization(p.omega_n),
@@ -56,4 +58,4 @@ def main(smk):
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821
+    _setup.run(main, snakemake)  # noqa: F821

@@ -1,11 +1,12 @@
 """Rule fluctuations: realization mean and sample-to-sample spread of P_n per offset
 (Figs. 3 and 5b), with bootstrap errors of both."""
 
-import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
+import _setup  # this checkout's dnpmbl first on the path
 
 import numpy as np
 
-from dnpmbl.pipeline.io import load_point, write_point_table
+from dnpmbl.pipeline.io import write_point_table
+from dnpmbl.pipeline.readers import load_point
 from dnpmbl.pipeline.jobs import point_columns, start_log
 from dnpmbl.spin_temperature import bootstrap, sample_std
 
@@ -13,7 +14,9 @@ from dnpmbl.spin_temperature import bootstrap, sample_std
 def main(smk):
     log = start_log(smk.log[0], "fluctuations")
     w = smk.wildcards
-    data = load_point(smk.input.tables, smk.input.states, with_populations=False, seed=smk.params.seed)
+    data = load_point(
+        smk.input.tables, smk.input.states, with_populations=False, seed=smk.params.seed, set_aside_damaged=True
+    )
     n_real = data.realizations.size
     rows = []
     for f, offset in enumerate(data.offsets):
@@ -41,4 +44,4 @@ def main(smk):
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821
+    _setup.run(main, snakemake)  # noqa: F821

@@ -7,7 +7,8 @@ _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 import numpy as np  # noqa: E402
 
-from dnpmbl.pipeline.io import load_point, read_fits, write_point_table  # noqa: E402
+from dnpmbl.pipeline.io import write_point_table  # noqa: E402
+from dnpmbl.pipeline.readers import load_point, read_fits  # noqa: E402
 from dnpmbl.pipeline.jobs import point_columns, start_log  # noqa: E402
 from dnpmbl.spin_temperature import bootstrap_mean_kl, kl_divergence  # noqa: E402
 
@@ -15,7 +16,7 @@ from dnpmbl.spin_temperature import bootstrap_mean_kl, kl_divergence  # noqa: E4
 def main(smk):
     log = start_log(smk.log[0], "kl_divergence")
     w = smk.wildcards
-    data = load_point(smk.input.tables, smk.input.states, seed=smk.params.seed)
+    data = load_point(smk.input.tables, smk.input.states, seed=smk.params.seed, set_aside_damaged=True)
     fits = read_fits(smk.input.fit)
     p = data.params
     n_real = data.realizations.size
@@ -50,4 +51,4 @@ def main(smk):
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821
+    _setup.run(main, snakemake)  # noqa: F821

@@ -2,7 +2,7 @@
 U^2 with the energy flow of the bath's Sz channel), for the N Zeeman shifts of the
 simulation (C2-C5) and in the continuum limit (Eqs. 20, 23)."""
 
-import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
+import _setup  # this checkout's dnpmbl first on the path
 
 import math
 
@@ -40,4 +40,4 @@ def main(smk):
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821
+    _setup.run(main, snakemake)  # noqa: F821

@@ -9,30 +9,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-import yaml  # noqa: E402
-
-from dnpmbl.pipeline.config import ConfigError, estimate_core_seconds, validate_config  # noqa: E402
+from dnpmbl.pipeline.config import ConfigError, estimate_core_seconds, load_config  # noqa: E402
 
 
 def main(argv) -> int:
-    path, cores, jobs = argv[1], int(argv[2]), argv[3]
-    default = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    override = yaml.safe_load(Path(path).read_text()) or {}
-
-    def merge(base, extra):
-        for key, value in extra.items():
-            base[key] = merge(base.get(key, {}), value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
-        return base
-
+    if len(argv) != 4:
+        print("usage: plan.py CONFIG CORES JOBS", file=sys.stderr)
+        return 2
+    path, cores, jobs = argv[1], max(1, int(argv[2]) if argv[2].isdigit() else 1), argv[3].strip()
     try:
-        config = validate_config(merge(default, override), ROOT / "workflow" / "schemas" / "config.schema.yaml")
+        config = load_config([path], ROOT)
     except ConfigError as exc:
-        print(f"error: {path}: {exc}")
+        message = str(exc)
+        print(f"error: {message}" if message.startswith("config file") else f"error: {path}: {message}", file=sys.stderr)
         return 2
     cost = estimate_core_seconds(config)
     hours = cost["total"] / 3600
     print(
-        f"{path}: {jobs} jobs, about {hours:.1f} core-hours "
+        f"{path}: {jobs + ' jobs, ' if jobs else ''}about {hours:.1f} core-hours "
         f"(~{hours / cores:.1f} h on {cores} cores, from per-job times measured on a 2-core machine)"
     )
     if hours > 2 and Path(path).name != "quick.yaml":

@@ -1,8 +1,9 @@
 """Rule plot_figure: draw one figure (PDF, PNG) and export the table behind it as CSV."""
 
-import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
+import _setup  # this checkout's dnpmbl first on the path
 
-from dnpmbl.pipeline.io import atomic_path, read_figure_table
+from dnpmbl.files import atomic_path
+from dnpmbl.pipeline.readers import read_figure_table
 from dnpmbl.pipeline.plotting import draw, save
 from dnpmbl.pipeline.jobs import start_log
 
@@ -18,4 +19,4 @@ def main(smk):
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821
+    _setup.run(main, snakemake)  # noqa: F821

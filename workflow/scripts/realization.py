@@ -6,6 +6,7 @@ import _setup
 
 _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
+from dnpmbl.files import check_output  # noqa: E402
 from dnpmbl.backend import get_backend  # noqa: E402
 from dnpmbl.diagonalization import diagonalize  # noqa: E402
 from dnpmbl.model import realization_couplings, realization_shifts  # noqa: E402
@@ -23,6 +24,8 @@ from dnpmbl.strengths import transition_strengths  # noqa: E402
 
 def main(smk):
     log = start_log(smk.log[0], "realization")
+    for path in smk.output:  # where the result goes, before hours of computing
+        check_output(path)
     w = smk.wildcards
     with Stopwatch(log, "backend start-up"):
         backend = get_backend(smk.params.backend, stationary=smk.params.stationary_solver)
@@ -50,4 +53,4 @@ def main(smk):
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821
+    _setup.run(main, snakemake)  # noqa: F821

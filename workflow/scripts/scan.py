@@ -9,7 +9,8 @@ import numpy as np  # noqa: E402
 
 from dnpmbl.crossover import resample_indices, stationary_statistics  # noqa: E402
 from dnpmbl.pipeline.config import fmt  # noqa: E402
-from dnpmbl.pipeline.io import SCAN_STATISTICS, load_point, write_point_table  # noqa: E402
+from dnpmbl.pipeline.io import SCAN_STATISTICS, write_point_table  # noqa: E402
+from dnpmbl.pipeline.readers import load_point  # noqa: E402
 from dnpmbl.pipeline.jobs import start_log  # noqa: E402
 
 
@@ -23,7 +24,7 @@ def main(smk):
     for k, (b, u, offsets) in enumerate(settings["points"]):
         tables = smk.input.tables[k * count : (k + 1) * count]
         states = smk.input.states[k * count : (k + 1) * count]
-        data = load_point(tables, states, seed=smk.params.seed)
+        data = load_point(tables, states, seed=smk.params.seed, set_aside_damaged=True)
         p = data.params
         for offset in offsets:
             (f,) = np.flatnonzero(data.offsets == offset)  # canonical offsets: exact
@@ -57,4 +58,4 @@ def main(smk):
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821
+    _setup.run(main, snakemake)  # noqa: F821

@@ -5,14 +5,17 @@ import _setup
 
 _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
+from dnpmbl.files import check_output  # noqa: E402
 from dnpmbl.backend import get_backend  # noqa: E402
-from dnpmbl.pipeline.io import load_operators  # noqa: E402
+from dnpmbl.pipeline.readers import load_operators  # noqa: E402
 from dnpmbl.realization import solve_from_operators  # noqa: E402
 from dnpmbl.pipeline.jobs import Stopwatch, frequency_progress, realization_request, start_log, write_realization  # noqa: E402
 
 
 def main(smk):
     log = start_log(smk.log[0], "steady_state")
+    for path in smk.output:  # where the result goes, before hours of computing
+        check_output(path)
     backend = get_backend(smk.params.backend, stationary=smk.params.stationary_solver)
     with Stopwatch(log, "read operators"):
         params, spectrum, strengths, extra = load_operators(smk.input.operators, backend=backend)
@@ -26,4 +29,4 @@ def main(smk):
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821
+    _setup.run(main, snakemake)  # noqa: F821

@@ -1,7 +1,7 @@
 """Rule table_figure: the table behind one figure (``dnpmbl.pipeline.tables.FIGURE_TABLES``)
 from the per-point and eigenstate tables, with the run's provenance."""
 
-import _setup  # noqa: F401 (this checkout's dnpmbl first on the path)
+import _setup  # this checkout's dnpmbl first on the path
 
 import pyarrow as pa
 
@@ -19,4 +19,4 @@ def main(smk):
 
 
 if __name__ == "__main__":
-    main(snakemake)  # noqa: F821
+    _setup.run(main, snakemake)  # noqa: F821
