@@ -11,7 +11,7 @@ BACKEND ?= cpu
 # keep RUN outside any checkout): workflow/scripts/campaign.py, README "The paper's scale".
 RUN ?= $(HOME)/dnpmbl-campaign/run
 
-.PHONY: env run test bench report check-cores lock campaign campaign-status
+.PHONY: env run test bench report check-cores lock campaign campaign-status docs
 
 env: $(VENV)/.installed
 
@@ -54,3 +54,13 @@ test: env
 # make bench BACKEND=gpu: GPU timings beside this machine's CPU (needs pip install -e '.[gpu]')
 bench: env
 	$(PY) bench/core.py --backend $(BACKEND) $(if $(filter gpu,$(BACKEND)),--sizes 12 14 --eth-sizes 12 14 16,)
+
+# The API reference from the docstrings (Sphinx with numpydoc, warnings as errors):
+# build/docs/index.html. Its tools (docs/requirements.txt) go into the same .venv.
+$(VENV)/.docs-installed: $(VENV)/.installed docs/requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r docs/requirements.txt
+	touch $@
+
+docs: $(VENV)/.docs-installed
+	rm -rf build/docs
+	$(PY) -m sphinx -W --keep-going -q -b html docs/api build/docs

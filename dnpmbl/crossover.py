@@ -44,7 +44,7 @@ def stationary_statistics(
         Exact nuclear polarization per realization (Eq. 26).
     reduced_energy, magnetization, populations : (R, S) arrays
     indices : (B, R) int array
-        Resampled realizations (:func:`resample_indices`).
+        Resampled realizations (:func:`~dnpmbl.spin_temperature.resample_indices`).
 
     Returns
     -------
