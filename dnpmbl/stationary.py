@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-from .backend import to_host
+from .backend import get_backend, to_host
 from .rates import Generator
 
 
@@ -257,8 +257,6 @@ def _escape_matrix(c, exits, xp):
 def _solve_rows(m, b, xp):
     """``X`` with ``X m = b`` for batches: m (F, d, d), overwritten, b (F, r, d) -> (F, r, d),
     by the backend of ``xp`` (:meth:`dnpmbl.backend.Backend.solve_rows`)."""
-    from .backend import get_backend
-
     try:
         return get_backend("cpu" if xp is np else "gpu").solve_rows(m, b)
     except np.linalg.LinAlgError as exc:

@@ -29,10 +29,12 @@ from pathlib import Path
 
 from .config import (
     PAPER_MODEL,
-    estimate_core_seconds,
+    eigenstates_job_seconds,
     fig4_realizations,
     figure_points,
     fmt,
+    realization_job_seconds,
+    realization_points,
 )
 
 #: The file of the run directory that records each piece.
@@ -67,16 +69,14 @@ def eigenstate_file(n: int, u: float, r: int) -> str:
 
 def _point_jobs(config: dict, points) -> tuple[list[str], dict[str, float]]:
     """Realization files of the paper model's (B, U) ``points`` and the estimated seconds
-    of each (from :func:`estimate_core_seconds` of a config that asks for that point)."""
-    from .config import realization_points
-
+    of each (the estimate model of :func:`.config.estimate_core_seconds`)."""
     everything = realization_points(config)
     n = config["n_spins"]
     jobs, estimate = [], {}
     for b, u in points:
         key = (PAPER_MODEL, str(n), fmt(b), fmt(u))
         point = everything[key]
-        per_job = _realization_seconds(n, len(point["offsets"]))
+        per_job = realization_job_seconds(n, len(point["offsets"]))
         for r in range(point["realizations"]):
             path = realization_file(PAPER_MODEL, n, b, u, r)
             if path not in estimate:
@@ -85,19 +85,9 @@ def _point_jobs(config: dict, points) -> tuple[list[str], dict[str, float]]:
     return jobs, estimate
 
 
-def _realization_seconds(n: int, offsets: int) -> float:
-    """The estimate model's core-seconds of one realization job (:mod:`.config`)."""
-    from . import config as cfg
-
-    scale = cfg._cube_sum(int(n)) / cfg._cube_sum(12)
-    return (cfg._REALIZATION_S_N12 + cfg._FURTHER_FREQUENCY_S_N12 * (offsets - 1)) * scale
-
-
 def stages(config: dict) -> list[Stage]:
     """The stages of a campaign over a validated config (the paper's figures it asks for;
     S1-S4 are not staged)."""
-    from .config import _eigenstates_seconds
-
     wanted = set(config["figures"])
     points = figure_points(config)
     shared = {(fmt(b), fmt(u)) for b, u in points["fig2"]} if "fig2" in wanted else set()
@@ -124,7 +114,7 @@ def stages(config: dict) -> list[Stage]:
                 for r in range(fig4_realizations(config, n)):
                     path = eigenstate_file(n, u, r)
                     jobs.append(path)
-                    estimate[path] = _eigenstates_seconds(n)
+                    estimate[path] = eigenstates_job_seconds(n)
         out.append(Stage("eigenstates (Fig. 4)", jobs, ["fig4"], estimate))
     return [s for s in out if s.jobs or s.figures]
 
@@ -244,11 +234,6 @@ def pieces(run_dir) -> list[dict]:
         last = stamps[j - 1] if j > 0 and stamps[j - 1] >= row["start"] else row["start"]
         row["end"] = last
     return rows
-
-
-def estimate_total(config: dict) -> float:
-    """The estimate model's core-seconds of the config (for comparison with the record)."""
-    return estimate_core_seconds(config)["total"]
 
 
 def run_record(run_dir) -> list[dict]:

@@ -166,6 +166,13 @@ def load_config(paths, root) -> dict:
     return validate_config(config, root / "workflow" / "schemas" / "config.schema.yaml")
 
 
+def config_error_line(path, exc: ConfigError) -> str:
+    """The one-line error of a command that read the config file ``path``: the message as
+    it is where it names the file already, else prefixed with ``path``."""
+    message = str(exc)
+    return f"error: {message}" if message.startswith("config file") else f"error: {path}: {message}"
+
+
 def validate_config(config: dict, schema_path) -> dict:
     """Return a validated copy of ``config`` with every default filled in.
 
@@ -707,12 +714,20 @@ _FURTHER_FREQUENCY_S_N12 = 1.8
 _EIGENSTATES_S = {8: 0.64, 10: 0.64, 12: 0.8, 14: 7.4, 16: 600.0}
 
 
-def _eigenstates_seconds(n: int) -> float:
+def eigenstates_job_seconds(n: int) -> float:
+    """Estimated core-seconds of one Fig. 4 eigenstate job of N spins."""
     return _EIGENSTATES_S.get(n, _EIGENSTATES_S[16] * (math.comb(n, n // 2) / 12870) ** 3)
 
 
 def _cube_sum(n: int) -> float:
     return float(sum((2 * math.comb(n, k)) ** 3 for k in range(n + 1)))
+
+
+def realization_job_seconds(n: int, offsets: int) -> float:
+    """Estimated core-seconds of one realization job of N spins solving ``offsets``
+    microwave frequencies (scaled from N = 12 with sum_k d_k^3)."""
+    per = _REALIZATION_S_N12 + _FURTHER_FREQUENCY_S_N12 * (offsets - 1)
+    return per * _cube_sum(int(n)) / _cube_sum(12)
 
 
 def estimate_core_seconds(config: dict) -> dict:
@@ -722,16 +737,15 @@ def estimate_core_seconds(config: dict) -> dict:
     analyses = 0.0
     points = realization_points(config)
     for (_, n, _, _), point in points.items():
-        per = _REALIZATION_S_N12 + _FURTHER_FREQUENCY_S_N12 * (len(point["offsets"]) - 1)
-        realizations += point["realizations"] * per * _cube_sum(int(n)) / _cube_sum(12)
+        realizations += point["realizations"] * realization_job_seconds(int(n), len(point["offsets"]))
         # Analyses: ~2,000 core-seconds for the paper config (21 points x 100 realizations).
         analyses += 2000.0 / 21 * point["realizations"] / 100 * 2 ** (int(n) - 12)
     eigenstates = 0.0
     fig4 = config["fig4"]
     if "fig4" in config["figures"]:
         for n in fig4["n_spins"]:
-            eigenstates += fig4_realizations(config, n) * len(fig4["u_mhz"]) * _eigenstates_seconds(n)
+            eigenstates += fig4_realizations(config, n) * len(fig4["u_mhz"]) * eigenstates_job_seconds(n)
     for (n, _), count in level_statistics_points(config).items():
-        eigenstates += count * _eigenstates_seconds(int(n))
+        eigenstates += count * eigenstates_job_seconds(int(n))
     total = realizations + eigenstates + analyses
     return {"realizations": realizations, "eigenstates": eigenstates, "analyses": analyses, "total": total}

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from dnpmbl.files import OutputPathError, atomic_path, check_output  # noqa: E402
 from dnpmbl.pipeline.campaign import format_progress, pieces, progress, publish, record_piece, run_record, stages  # noqa: E402
-from dnpmbl.pipeline.config import ConfigError, load_config  # noqa: E402
+from dnpmbl.pipeline.config import ConfigError, config_error_line, load_config  # noqa: E402
 from dnpmbl.pipeline.jobs import git_commit  # noqa: E402
 
 
@@ -65,8 +65,7 @@ def main(argv=None) -> int:
     try:
         config = load_config([config_path], ROOT)
     except ConfigError as exc:
-        message = str(exc)
-        print(f"error: {message}" if message.startswith("config file") else f"error: {args.configfile}: {message}", file=sys.stderr)
+        print(config_error_line(args.configfile, exc), file=sys.stderr)
         return 2
 
     if args.command == "record":

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from dnpmbl.pipeline.config import ConfigError, estimate_core_seconds, load_config  # noqa: E402
+from dnpmbl.pipeline.config import ConfigError, config_error_line, estimate_core_seconds, load_config  # noqa: E402
 
 
 def main(argv) -> int:
@@ -20,8 +20,7 @@ def main(argv) -> int:
     try:
         config = load_config([path], ROOT)
     except ConfigError as exc:
-        message = str(exc)
-        print(f"error: {message}" if message.startswith("config file") else f"error: {path}: {message}", file=sys.stderr)
+        print(config_error_line(path, exc), file=sys.stderr)
         return 2
     cost = estimate_core_seconds(config)
     hours = cost["total"] / 3600
