@@ -105,28 +105,37 @@ def _at_u(table: pd.DataFrame, u: float, what: str) -> pd.Series:
     return row.iloc[0]
 
 
-def fluctuations_enhanced(fig5: pd.DataFrame, small: float = 2.0, large: float = 15.0) -> dict:
+def _larger_at_small_u(fig5, column: str, small: float, large: float, digits: tuple[int, int]) -> tuple[float, str, float, str]:
+    """``column`` of the Fig. 5 table at ``small`` against ``large`` U: their ratio, the two
+    values with their SE as text, z (small minus large, in SE) and the verdict of "larger at
+    small U"."""
     a, b = _at_u(fig5, small, "Fig. 5"), _at_u(fig5, large, "Fig. 5")
-    z = _z(a.p_n_std, a.p_n_std_se, b.p_n_std, b.p_n_std_se)
+    z = _z(a[column], a[f"{column}_se"], b[column], b[f"{column}_se"])
+    verdict = "holds" if z > 2 else "not resolved (within 2 SE)" if z >= -2 else "does not hold"
+    measured = f"{_pm(a[column], a[f'{column}_se'], digits[0])} vs {_pm(b[column], b[f'{column}_se'], digits[1])}"
+    return a[column] / b[column], measured, z, verdict
+
+
+def fluctuations_enhanced(fig5: pd.DataFrame, small: float = 2.0, large: float = 15.0) -> dict:
+    ratio, measured, z, verdict = _larger_at_small_u(fig5, "p_n_std", small, large, (3, 4))
     return {
         "claim": f"std(P_n) larger at U = {small:g} than at {large:g} MHz",
         "figure": "5 right",
         "paper": "vastly enhanced fluctuations in the localized phase",
-        "measured": f"std {_pm(a.p_n_std, a.p_n_std_se)} vs {_pm(b.p_n_std, b.p_n_std_se, 4)}: ratio {a.p_n_std / b.p_n_std:.0f}; z = {z:.1f}",
-        "verdict": "holds" if z > 2 else "not resolved (within 2 SE)" if z >= -2 else "does not hold",
+        "measured": f"std {measured}: ratio {ratio:.0f}; z = {z:.1f}",
+        "verdict": verdict,
     }
 
 
 def kl_larger_at_small_u(fig5: pd.DataFrame, small: float = 2.0) -> dict:
     large = float(fig5["u_mhz"].max())
-    a, b = _at_u(fig5, small, "Fig. 5"), _at_u(fig5, large, "Fig. 5")
-    z = _z(a.kl_mean, a.kl_mean_se, b.kl_mean, b.kl_mean_se)
+    ratio, measured, z, verdict = _larger_at_small_u(fig5, "kl_mean", small, large, (4, 4))
     return {
         "claim": f"D_KL larger at U = {small:g} than at {large:g} MHz",
         "figure": "5 left",
         "paper": "large at small U, much smaller at large U",
-        "measured": f"D_KL {_pm(a.kl_mean, a.kl_mean_se, 4)} vs {_pm(b.kl_mean, b.kl_mean_se, 4)}: ratio {a.kl_mean / b.kl_mean:.1f}; z = {z:.1f}",
-        "verdict": "holds" if z > 2 else "not resolved (within 2 SE)" if z >= -2 else "does not hold",
+        "measured": f"D_KL {measured}: ratio {ratio:.1f}; z = {z:.1f}",
+        "verdict": verdict,
     }
 
 
