@@ -79,7 +79,7 @@ def test_solve_with_the_lu_solver_and_backend_errors(tmp_path):
     assert res.returncode != 0 and "pivoted LU only" in res.stderr and "Traceback" not in res.stderr
 
 
-# --- reliability: outputs, problem files, standard output (issue 18) -----------------------
+# --- reliability: outputs, problem files, standard output --------------------------------
 
 
 def _problem(tmp_path, **changes):

@@ -208,7 +208,7 @@ def test_offsets_have_one_exact_key():
     assert points["fig2"] == [(3.35, 2), (3.35, 15)] and len(points["fig3_b"]) == 9
 
 
-# --- reliability, third round (issue 18) ----------------------------------------------------
+# --- reliability, third round ----------------------------------------------------------------
 
 IMPLAUSIBLE = [
     # (override, key, words): values a job used to die on, or that ran to the end in the

@@ -348,7 +348,7 @@ def test_cli_example_options_have_help_units_and_defaults():
         assert words in line and "default" in line, (option, line)
 
 
-# --- 9. files edited, relabelled or copied over another point's (issue 18) ----------------
+# --- 9. files edited, relabelled or copied over another point's ---------------
 
 
 def _realizations(root, *, n=4, b=3.35, u=15.0, seed=7, count=2, offsets=(-0.5, 0.5)):
@@ -457,7 +457,7 @@ def test_point_table_copied_over_another_points_is_refused_naming_it(tmp_path):
         read_frames([paths[15], elsewhere], "fit")
 
 
-# --- 10. staleness: a check or a reader changes no result (issue 18) ------------------------
+# --- 10. staleness: a check or a reader changes no result ---------------
 
 
 def test_source_digest_follows_the_computing_code_only(tmp_path):
