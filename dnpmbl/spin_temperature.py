@@ -1,5 +1,6 @@
 """Spin-temperature Ansatz (Eq. 17): fitting method (Eq. 18), Kullback-Leibler divergence
-(Eq. 27), sample-to-sample fluctuations and bootstrap uncertainties (Fig. 5).
+(Eq. 27) and sample-to-sample fluctuations (Fig. 5); their statistics over realizations and
+bootstrap errors are :mod:`dnpmbl.statistics`.
 
 The Ansatz is ``p_n ∝ exp(-beta_s (eps_n + h s_n))``. Writing ``eps_n = w_e s_n + e_n`` (``e``
 the reduced energy, eigenvalue of ``H - w_e Sz``) and ``a = beta_s (w_e + h)`` the weights are
@@ -194,67 +195,3 @@ def sample_std(values) -> float:
     """Sample-to-sample standard deviation (ddof = 1) over realizations (Fig. 5b)."""
     values = np.asarray(values, dtype=float)
     return float(np.std(values, ddof=1)) if values.size > 1 else float("nan")
-
-
-@dataclass(frozen=True)
-class Bootstrap:
-    """Bootstrap over realizations: standard error and percentile interval of a statistic."""
-
-    estimate: float
-    std_error: float
-    low: float
-    high: float
-    n_resamples: int
-
-
-def resample_indices(n_realizations: int, n_resamples: int, seed: int = 0) -> np.ndarray:
-    """``(n_resamples, n_realizations)`` realization indices drawn with replacement from
-    ``default_rng(seed)``: the resamples of :func:`bootstrap`, and of every point of a scan
-    (:mod:`dnpmbl.crossover`), which share them."""
-    if n_realizations < 2:
-        raise ValueError("bootstrap needs at least two realizations")
-    if n_resamples < 1:
-        raise ValueError("n_resamples must be positive")
-    return np.random.default_rng(seed).integers(0, n_realizations, size=(n_resamples, n_realizations))
-
-
-def bootstrap(statistic, n_realizations: int, *, n_resamples: int = 200, seed: int = 0, level: float = 0.68) -> Bootstrap:
-    """Bootstrap ``statistic(indices)`` over realizations (resampling with replacement).
-
-    ``statistic`` takes an integer index array of length ``n_realizations`` and returns a
-    float; the estimate is its value on ``arange(n_realizations)``. The resamples use a
-    fixed seed: the same data give the same interval.
-    """
-    indices = resample_indices(n_realizations, n_resamples, seed)
-    estimate = float(statistic(np.arange(n_realizations)))
-    draws = np.array([statistic(idx) for idx in indices])
-    low, high = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
-    return Bootstrap(estimate, float(np.std(draws, ddof=1)), float(low), float(high), n_resamples)
-
-
-def _refit(e, s, p, omega_e, fit: SpinTemperature, idx, label: str) -> SpinTemperature:
-    return fit_spin_temperature(e[idx], s[idx], p[idx], omega_e, start=(fit.beta_s, fit.a), label=label)
-
-
-def bootstrap_fm_polarization(
-    e, s, p, omega_e: float, omega_n: float, fit: SpinTemperature, *, n_resamples: int = 200, seed: int = 0, label: str = ""
-) -> Bootstrap:
-    """Bootstrap of ``P_n^FM`` (Eq. 1 with the fitted beta_s), refitting on each resample of
-    the realizations (arrays (R, S), warm-started at ``fit``)."""
-
-    def statistic(idx):
-        return _refit(e, s, p, omega_e, fit, idx, label).nuclear_polarization(omega_n)
-
-    return bootstrap(statistic, np.asarray(p).shape[0], n_resamples=n_resamples, seed=seed)
-
-
-def bootstrap_mean_kl(
-    e, s, p, omega_e: float, fit: SpinTemperature, *, n_resamples: int = 200, seed: int = 0, label: str = ""
-) -> Bootstrap:
-    """Bootstrap of the realization mean of D_KL (Eq. 27), refitting the Ansatz on each
-    resample (arrays (R, S), warm-started at ``fit``)."""
-
-    def statistic(idx):
-        return float(np.mean(kl_divergence(p[idx], e[idx], s[idx], _refit(e, s, p, omega_e, fit, idx, label))))
-
-    return bootstrap(statistic, np.asarray(p).shape[0], n_resamples=n_resamples, seed=seed)
