@@ -98,15 +98,15 @@ def fit_spin_temperature(
     """
     e = _as_stack(reduced_energy)
     s = _as_stack(magnetization)
-    p = _as_stack(populations)
-    if not (e.shape == s.shape == p.shape):
-        raise ValueError(f"shapes differ: energy {e.shape}, magnetization {s.shape}, populations {p.shape}")
-    if not (np.all(np.isfinite(p)) and np.all(np.isfinite(e)) and np.all(np.isfinite(s))):
+    populations = _as_stack(populations)
+    if not (e.shape == s.shape == populations.shape):
+        raise ValueError(f"shapes differ: energy {e.shape}, magnetization {s.shape}, populations {populations.shape}")
+    if not (np.all(np.isfinite(populations)) and np.all(np.isfinite(e)) and np.all(np.isfinite(s))):
         raise ValueError("populations, energies and magnetizations must be finite")
-    if p.min() < -1e-12 or np.any(np.abs(p.sum(axis=1) - 1.0) > 1e-9):
+    if populations.min() < -1e-12 or np.any(np.abs(populations.sum(axis=1) - 1.0) > 1e-9):
         raise ValueError("populations must be non-negative and sum to one in every realization")
-    target_e = float(np.mean(np.sum(p * e, axis=1)))
-    target_s = float(np.mean(np.sum(p * s, axis=1)))
+    target_e = float(np.mean(np.sum(populations * e, axis=1)))
+    target_s = float(np.mean(np.sum(populations * s, axis=1)))
     # Work in units where both moments are O(1): e / e_scale, s / s_scale.
     e_scale = float(np.std(e)) or 1.0
     s_scale = float(np.std(s)) or 1.0
@@ -184,10 +184,11 @@ def kl_divergence(populations, reduced_energy, magnetization, fit: SpinTemperatu
     -------
     (R,) array, non-negative.
     """
-    p = _as_stack(populations)
+    populations = _as_stack(populations)
     log_ans = ansatz_log_weights(fit.beta_s, fit.a, reduced_energy, magnetization)
+    positive = populations > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, p * (np.log(np.where(p > 0, p, 1.0)) - log_ans), 0.0)
+        terms = np.where(positive, populations * (np.log(np.where(positive, populations, 1.0)) - log_ans), 0.0)
     return np.maximum(terms.sum(axis=1), 0.0)
 
 

@@ -159,12 +159,12 @@ def point_statistics(
     if with_spectra:
         energy = np.asarray(reduced_energy, dtype=float)
         sz = np.asarray(magnetization, dtype=float)
-        pops = np.asarray(populations, dtype=float)
-        if pops.ndim != 2 or pops.shape[0] != p_n.size:
-            raise ValueError(f"populations {pops.shape} do not match {p_n.size} realizations")
+        populations = np.asarray(populations, dtype=float)
+        if populations.ndim != 2 or populations.shape[0] != p_n.size:
+            raise ValueError(f"populations {populations.shape} do not match {p_n.size} realizations")
         if fit is None:
-            fit = fit_spin_temperature(energy, sz, pops, omega_e, start=start, label=label)
-        kl = kl_divergence(pops, energy, sz, fit)
+            fit = fit_spin_temperature(energy, sz, populations, omega_e, start=start, label=label)
+        kl = kl_divergence(populations, energy, sz, fit)
     else:
         fit = None
     for idx in [None, *indices]:
@@ -177,9 +177,10 @@ def point_statistics(
             fm = fit.nuclear_polarization(omega_n)
             kl_mean = float(kl.mean())
         elif with_spectra and refit:
-            sub = fit_spin_temperature(energy[idx], sz[idx], pops[idx], omega_e, start=(fit.beta_s, fit.a), label=label)
+            start_at_full = (fit.beta_s, fit.a)
+            sub = fit_spin_temperature(energy[idx], sz[idx], populations[idx], omega_e, start=start_at_full, label=label)
             fm = sub.nuclear_polarization(omega_n)
-            kl_mean = float(np.mean(kl_divergence(pops[idx], energy[idx], sz[idx], sub)))
+            kl_mean = float(np.mean(kl_divergence(populations[idx], energy[idx], sz[idx], sub)))
         values["p_n_fm"].append(fm)
         values["ratio"].append(mean / fm if fm != 0 else math.nan)
         values["kl_mean"].append(kl_mean)
