@@ -2,10 +2,10 @@
 crossover points of its markers (Figures S1, S2; docs/physics.md section 9).
 
 A scan is one model at one N over several parameter points that share their realizations
-``0..R-1`` (the same couplings at every U: common random numbers). Its errors come from one
-bootstrap over realizations: the same resampled realizations at every point, so that a
-crossover U_c, which compares neighbouring points, gets a replicate per resample and an
-error that knows the points are correlated.
+``0..R-1`` (the same couplings at every U: common random numbers). The statistics of each
+point come from :func:`dnpmbl.statistics.point_statistics`, whose resampled realizations
+are the same at every point, so that a crossover U_c, which compares neighbouring points,
+gets a replicate per resample and an error that knows the points are correlated.
 
 Markers (each the first crossing of a threshold as U grows, linear between the points):
 
@@ -21,10 +21,6 @@ import math
 
 import numpy as np
 
-from .spin_temperature import fit_spin_temperature, kl_divergence, resample_indices, sample_std
-
-__all__ = ["resample_indices"]  # re-exported: the scans resample as :func:`bootstrap` does
-
 #: Mean ratio of consecutive level spacings: Poisson (localized) 2 ln 2 - 1, GOE (ergodic)
 #: 0.5307 (numerical, large matrices), and the midpoint used as marker (b).
 R_POISSON = 2.0 * math.log(2.0) - 1.0
@@ -32,47 +28,9 @@ R_GOE = 0.5307
 R_MIDPOINT = 0.5 * (R_POISSON + R_GOE)
 
 
-def stationary_statistics(
-    p_n, reduced_energy, magnetization, populations, omega_e: float, omega_n: float, indices, *, label: str = ""
-) -> dict:
-    """Mean exact P_n, P_n^FM (Eqs. 1, 18), their ratio, std(P_n) and mean D_KL (Eq. 27) of
-    one point and one microwave frequency, on all realizations and on each resample.
-
-    Parameters
-    ----------
-    p_n : (R,) array
-        Exact nuclear polarization per realization (Eq. 26).
-    reduced_energy, magnetization, populations : (R, S) arrays
-    indices : (B, R) int array
-        Resampled realizations (:func:`~dnpmbl.spin_temperature.resample_indices`).
-
-    Returns
-    -------
-    dict of (1 + B,) arrays: ``p_n_mean``, ``p_n_fm``, ``ratio``, ``p_n_std``, ``kl_mean``;
-    entry 0 is the full sample, entries 1.. the resamples.
-    """
-    p_n = np.asarray(p_n, dtype=float)
-    e = np.asarray(reduced_energy, dtype=float)
-    s = np.asarray(magnetization, dtype=float)
-    p = np.asarray(populations, dtype=float)
-    full = np.arange(p_n.size)
-    out = {key: [] for key in ("p_n_mean", "p_n_fm", "ratio", "p_n_std", "kl_mean")}
-    fit = fit_spin_temperature(e, s, p, omega_e, label=label)
-    for idx in [full, *np.asarray(indices)]:
-        sub = fit if idx is full else fit_spin_temperature(e[idx], s[idx], p[idx], omega_e, start=(fit.beta_s, fit.a), label=label)
-        mean = float(p_n[idx].mean())
-        fm = sub.nuclear_polarization(omega_n)
-        out["p_n_mean"].append(mean)
-        out["p_n_fm"].append(fm)
-        out["ratio"].append(mean / fm if fm != 0 else math.nan)
-        out["p_n_std"].append(sample_std(p_n[idx]))
-        out["kl_mean"].append(float(np.mean(kl_divergence(p[idx], e[idx], s[idx], sub))))
-    return {key: np.array(values) for key, values in out.items()}
-
-
 def mean_statistic(values, indices) -> np.ndarray:
     """The mean of per-realization ``values`` (R,) on all realizations, then on each
-    resample: (1 + B,)."""
+    resample of ``indices`` (:func:`dnpmbl.statistics.resample_indices`): (1 + B,)."""
     values = np.asarray(values, dtype=float)
     return np.concatenate([[values.mean()], values[np.asarray(indices)].mean(axis=1)])
 

@@ -1,5 +1,6 @@
 """Spin-temperature Ansatz (Eq. 17): fitting method (Eq. 18), Kullback-Leibler divergence
-(Eq. 27), sample-to-sample fluctuations and bootstrap uncertainties (Fig. 5).
+(Eq. 27) and sample-to-sample fluctuations (Fig. 5); their statistics over realizations and
+bootstrap errors are :mod:`dnpmbl.statistics`.
 
 The Ansatz is ``p_n ∝ exp(-beta_s (eps_n + h s_n))``. Writing ``eps_n = w_e s_n + e_n`` (``e``
 the reduced energy, eigenvalue of ``H - w_e Sz``) and ``a = beta_s (w_e + h)`` the weights are
@@ -97,15 +98,15 @@ def fit_spin_temperature(
     """
     e = _as_stack(reduced_energy)
     s = _as_stack(magnetization)
-    p = _as_stack(populations)
-    if not (e.shape == s.shape == p.shape):
-        raise ValueError(f"shapes differ: energy {e.shape}, magnetization {s.shape}, populations {p.shape}")
-    if not (np.all(np.isfinite(p)) and np.all(np.isfinite(e)) and np.all(np.isfinite(s))):
+    populations = _as_stack(populations)
+    if not (e.shape == s.shape == populations.shape):
+        raise ValueError(f"shapes differ: energy {e.shape}, magnetization {s.shape}, populations {populations.shape}")
+    if not (np.all(np.isfinite(populations)) and np.all(np.isfinite(e)) and np.all(np.isfinite(s))):
         raise ValueError("populations, energies and magnetizations must be finite")
-    if p.min() < -1e-12 or np.any(np.abs(p.sum(axis=1) - 1.0) > 1e-9):
+    if populations.min() < -1e-12 or np.any(np.abs(populations.sum(axis=1) - 1.0) > 1e-9):
         raise ValueError("populations must be non-negative and sum to one in every realization")
-    target_e = float(np.mean(np.sum(p * e, axis=1)))
-    target_s = float(np.mean(np.sum(p * s, axis=1)))
+    target_e = float(np.mean(np.sum(populations * e, axis=1)))
+    target_s = float(np.mean(np.sum(populations * s, axis=1)))
     # Work in units where both moments are O(1): e / e_scale, s / s_scale.
     e_scale = float(np.std(e)) or 1.0
     s_scale = float(np.std(s)) or 1.0
@@ -183,10 +184,11 @@ def kl_divergence(populations, reduced_energy, magnetization, fit: SpinTemperatu
     -------
     (R,) array, non-negative.
     """
-    p = _as_stack(populations)
+    populations = _as_stack(populations)
     log_ans = ansatz_log_weights(fit.beta_s, fit.a, reduced_energy, magnetization)
+    positive = populations > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, p * (np.log(np.where(p > 0, p, 1.0)) - log_ans), 0.0)
+        terms = np.where(positive, populations * (np.log(np.where(positive, populations, 1.0)) - log_ans), 0.0)
     return np.maximum(terms.sum(axis=1), 0.0)
 
 
@@ -194,67 +196,3 @@ def sample_std(values) -> float:
     """Sample-to-sample standard deviation (ddof = 1) over realizations (Fig. 5b)."""
     values = np.asarray(values, dtype=float)
     return float(np.std(values, ddof=1)) if values.size > 1 else float("nan")
-
-
-@dataclass(frozen=True)
-class Bootstrap:
-    """Bootstrap over realizations: standard error and percentile interval of a statistic."""
-
-    estimate: float
-    std_error: float
-    low: float
-    high: float
-    n_resamples: int
-
-
-def resample_indices(n_realizations: int, n_resamples: int, seed: int = 0) -> np.ndarray:
-    """``(n_resamples, n_realizations)`` realization indices drawn with replacement from
-    ``default_rng(seed)``: the resamples of :func:`bootstrap`, and of every point of a scan
-    (:mod:`dnpmbl.crossover`), which share them."""
-    if n_realizations < 2:
-        raise ValueError("bootstrap needs at least two realizations")
-    if n_resamples < 1:
-        raise ValueError("n_resamples must be positive")
-    return np.random.default_rng(seed).integers(0, n_realizations, size=(n_resamples, n_realizations))
-
-
-def bootstrap(statistic, n_realizations: int, *, n_resamples: int = 200, seed: int = 0, level: float = 0.68) -> Bootstrap:
-    """Bootstrap ``statistic(indices)`` over realizations (resampling with replacement).
-
-    ``statistic`` takes an integer index array of length ``n_realizations`` and returns a
-    float; the estimate is its value on ``arange(n_realizations)``. The resamples use a
-    fixed seed: the same data give the same interval.
-    """
-    indices = resample_indices(n_realizations, n_resamples, seed)
-    estimate = float(statistic(np.arange(n_realizations)))
-    draws = np.array([statistic(idx) for idx in indices])
-    low, high = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
-    return Bootstrap(estimate, float(np.std(draws, ddof=1)), float(low), float(high), n_resamples)
-
-
-def _refit(e, s, p, omega_e, fit: SpinTemperature, idx, label: str) -> SpinTemperature:
-    return fit_spin_temperature(e[idx], s[idx], p[idx], omega_e, start=(fit.beta_s, fit.a), label=label)
-
-
-def bootstrap_fm_polarization(
-    e, s, p, omega_e: float, omega_n: float, fit: SpinTemperature, *, n_resamples: int = 200, seed: int = 0, label: str = ""
-) -> Bootstrap:
-    """Bootstrap of ``P_n^FM`` (Eq. 1 with the fitted beta_s), refitting on each resample of
-    the realizations (arrays (R, S), warm-started at ``fit``)."""
-
-    def statistic(idx):
-        return _refit(e, s, p, omega_e, fit, idx, label).nuclear_polarization(omega_n)
-
-    return bootstrap(statistic, np.asarray(p).shape[0], n_resamples=n_resamples, seed=seed)
-
-
-def bootstrap_mean_kl(
-    e, s, p, omega_e: float, fit: SpinTemperature, *, n_resamples: int = 200, seed: int = 0, label: str = ""
-) -> Bootstrap:
-    """Bootstrap of the realization mean of D_KL (Eq. 27), refitting the Ansatz on each
-    resample (arrays (R, S), warm-started at ``fit``)."""
-
-    def statistic(idx):
-        return float(np.mean(kl_divergence(p[idx], e[idx], s[idx], _refit(e, s, p, omega_e, fit, idx, label))))
-
-    return bootstrap(statistic, np.asarray(p).shape[0], n_resamples=n_resamples, seed=seed)

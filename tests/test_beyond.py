@@ -19,12 +19,10 @@ from dnpmbl.crossover import (
     crossing,
     crossing_with_error,
     mean_statistic,
-    resample_indices,
-    stationary_statistics,
 )
 from dnpmbl.eth import electron_energies, eigenstate_diagnostics, level_spacing_ratio
 from dnpmbl.model import random_zeeman_shifts, realization_shifts
-from dnpmbl.spin_temperature import fit_spin_temperature, kl_divergence
+from dnpmbl.statistics import resample_indices
 from dnpmbl.pipeline.config import (
     ConfigError,
     b_scan_offset,
@@ -231,30 +229,6 @@ def test_one_bootstrap_shared_by_the_points():
     assert a[0] == pytest.approx(values.mean())
     with pytest.raises(ValueError):
         resample_indices(1, 10)
-
-
-def test_stationary_statistics_full_sample_matches_the_point_analyses():
-    """Entry 0 of the scan statistics is the full-sample value the per-point rules compute:
-    the mean of P_n, the FM fit's P_n (Eq. 18), std (ddof 1), the mean D_KL (Eq. 27)."""
-    params = dnpmbl.Parameters.from_units(6, u_mhz=15.0)
-    omega = params.microwave_frequency(-0.5)
-    results = [dnpmbl.solve_realization(params, *dnpmbl.realization_couplings(params, 2, r), omega) for r in range(5)]
-    e = np.stack([r.reduced_energy for r in results])
-    s = np.stack([r.magnetization for r in results])
-    p = np.stack([r.populations[0] for r in results])
-    p_n = np.array([r.p_n[0] for r in results])
-    idx = resample_indices(5, 8)
-    stats = stationary_statistics(p_n, e, s, p, params.omega_e, params.omega_n, idx)
-    fit = fit_spin_temperature(e, s, p, params.omega_e)
-    assert stats["p_n_mean"][0] == pytest.approx(p_n.mean(), rel=1e-14)
-    assert stats["p_n_fm"][0] == pytest.approx(fit.nuclear_polarization(params.omega_n), rel=1e-12)
-    assert stats["ratio"][0] == pytest.approx(p_n.mean() / stats["p_n_fm"][0], rel=1e-14)
-    assert stats["p_n_std"][0] == pytest.approx(np.std(p_n, ddof=1), rel=1e-12)
-    assert stats["kl_mean"][0] == pytest.approx(np.mean(kl_divergence(p, e, s, fit)), rel=1e-10)
-    assert all(v.shape == (9,) for v in stats.values())
-    # a resample that repeats one realization has zero spread
-    one = stationary_statistics(p_n, e, s, p, params.omega_e, params.omega_n, np.zeros((1, 5), dtype=int))
-    assert one["p_n_std"][1] == 0.0 and one["p_n_mean"][1] == pytest.approx(p_n[0])
 
 
 def test_level_statistics_limits():

@@ -1,20 +1,12 @@
-"""Fitting method (Eq. 18), KL divergence (Eq. 27), fluctuations and bootstrap (Fig. 5)."""
-
-from types import SimpleNamespace
+"""Fitting method (Eq. 18) and KL divergence (Eq. 27); the paper's claims on them at reduced
+size (Fig. 5). Their statistics over realizations: tests/test_statistics.py."""
 
 import numpy as np
 import pytest
 
 import dnpmbl
-from dnpmbl.spin_temperature import (
-    FitError,
-    ansatz_log_weights,
-    bootstrap,
-    bootstrap_fm_polarization,
-    fit_spin_temperature,
-    kl_divergence,
-    sample_std,
-)
+from dnpmbl.spin_temperature import FitError, ansatz_log_weights, fit_spin_temperature, kl_divergence
+from dnpmbl.statistics import point_statistics
 
 PARAMS12 = dnpmbl.Parameters.from_units(12)
 
@@ -103,36 +95,6 @@ def test_kl_divergence_is_non_negative_and_positive_off_ansatz():
     assert np.all(kl > 1e-3)
 
 
-def test_bootstrap_is_deterministic_and_sensible():
-    rng = np.random.default_rng(2)
-    x = rng.normal(1.0, 2.0, 400)
-    b1 = bootstrap(lambda idx: x[idx].mean(), x.size, n_resamples=300, seed=7)
-    b2 = bootstrap(lambda idx: x[idx].mean(), x.size, n_resamples=300, seed=7)
-    assert b1 == b2
-    assert b1.estimate == pytest.approx(x.mean())
-    # standard error of the mean: 2 / sqrt(400) = 0.1
-    assert 0.08 < b1.std_error < 0.12
-    assert b1.low < b1.estimate < b1.high
-
-
-def summarize_point(e, s, p, p_n, omega_e, omega_n, *, n_resamples=200, seed=0):
-    """Fit, KL divergences, fluctuations and bootstrap errors of one point, as the
-    workflow's analysis rules compute them (arrays stacked over realizations)."""
-    e, s, p, p_n = (np.asarray(x, dtype=float) for x in (e, s, p, p_n))
-    fit = fit_spin_temperature(e, s, p, omega_e)
-    kl = kl_divergence(p, e, s, fit)
-    n = p_n.size
-    return SimpleNamespace(
-        fit=fit,
-        p_n_mean=float(p_n.mean()),
-        p_n_std=sample_std(p_n),
-        p_n_fm=fit.nuclear_polarization(omega_n),
-        kl_mean=float(kl.mean()),
-        p_n_mean_error=bootstrap(lambda idx: p_n[idx].mean(), n, n_resamples=n_resamples, seed=seed),
-        p_n_fm_error=bootstrap_fm_polarization(e, s, p, omega_e, omega_n, fit, n_resamples=n_resamples, seed=seed),
-    )
-
-
 def _point(params, offset, n_real, seed=2016):
     omega = params.microwave_frequency(offset)
     e, s, p, pn = [], [], [], []
@@ -143,7 +105,9 @@ def _point(params, offset, n_real, seed=2016):
         s.append(res.magnetization)
         p.append(res.populations[0])
         pn.append(res.p_n[0])
-    return summarize_point(e, s, p, pn, params.omega_e, params.omega_n, n_resamples=100)
+    return point_statistics(
+        pn, 100, reduced_energy=e, magnetization=s, populations=p, omega_e=params.omega_e, omega_n=params.omega_n
+    )
 
 
 @pytest.mark.slow
@@ -153,17 +117,16 @@ def test_paper_claims_at_reduced_size():
     D_KL and sample-to-sample fluctuations."""
     thermal = _point(dnpmbl.Parameters.from_units(8, u_mhz=30.0), -0.5, 16)
     localized = _point(dnpmbl.Parameters.from_units(8, u_mhz=2.0), -0.5, 16)
-    print(
-        f"\nU=30: P_n {thermal.p_n_mean:.4f} +- {thermal.p_n_mean_error.std_error:.4f}, FM {thermal.p_n_fm:.4f}, "
-        f"std {thermal.p_n_std:.4f}, KL {thermal.kl_mean:.4f}"
-        f"\nU=2:  P_n {localized.p_n_mean:.4f} +- {localized.p_n_mean_error.std_error:.4f}, FM {localized.p_n_fm:.4f}, "
-        f"std {localized.p_n_std:.4f}, KL {localized.kl_mean:.4f}"
-    )
+    for name, point in [("U=30", thermal), ("U=2", localized)]:
+        print(
+            f"\n{name}: P_n {point.estimate('p_n_mean'):.4f} +- {point.std_error('p_n_mean'):.4f}, "
+            f"FM {point.estimate('p_n_fm'):.4f}, std {point.estimate('p_n_std'):.4f}, KL {point.estimate('kl_mean'):.4f}"
+        )
     # Spin temperature holds at 30 MHz: within 3 bootstrap errors and 15 % of the FM value.
-    gap = abs(thermal.p_n_mean - thermal.p_n_fm)
-    assert gap < 3 * np.hypot(thermal.p_n_mean_error.std_error, thermal.p_n_fm_error.std_error)
-    assert gap < 0.15 * thermal.p_n_fm
+    gap = abs(thermal.estimate("p_n_mean") - thermal.estimate("p_n_fm"))
+    assert gap < 3 * np.hypot(thermal.std_error("p_n_mean"), thermal.std_error("p_n_fm"))
+    assert gap < 0.15 * thermal.estimate("p_n_fm")
     # ... and fails at 2 MHz: the exact mean is less than a third of the FM value.
-    assert localized.p_n_mean < localized.p_n_fm / 3
-    assert localized.kl_mean > 3 * thermal.kl_mean
-    assert localized.p_n_std > 3 * thermal.p_n_std
+    assert localized.estimate("p_n_mean") < localized.estimate("p_n_fm") / 3
+    assert localized.estimate("kl_mean") > 3 * thermal.estimate("kl_mean")
+    assert localized.estimate("p_n_std") > 3 * thermal.estimate("p_n_std")

@@ -117,7 +117,7 @@ def _pe_fields() -> list:
     return out
 
 
-#: The statistics of a scan (:func:`dnpmbl.crossover.stationary_statistics`).
+#: The statistics of a scan (:func:`dnpmbl.statistics.point_statistics`).
 SCAN_STATISTICS = ("p_n_mean", "p_n_fm", "ratio", "p_n_std", "kl_mean")
 
 #: One row per microwave offset of one (N, B, U) point, by analysis (``kind``). The

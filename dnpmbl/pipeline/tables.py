@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..crossover import R_MIDPOINT, crossing_with_error, mean_statistic, resample_indices
+from ..crossover import R_MIDPOINT, crossing_with_error, mean_statistic
 from ..eth import EigenstateDiagnostics
+from ..statistics import resample_indices
 from .config import fmt
 from .io import EIGENSTATE_SCHEMA, SCAN_STATISTICS
 from .readers import DataFileError, check_path_identity, read_point_table, read_table
@@ -283,7 +284,7 @@ def level_crossings(frames: list[pd.DataFrame], n_resamples: int) -> list[dict]:
         counts = {len(frame) for frame in per_u}
         if len(counts) != 1 or any((f["realization"].to_numpy() != per_u[0]["realization"].to_numpy()).any() for f in per_u):
             raise DataFileError(f"level statistics of N = {n}: the U points do not share their realizations")
-        indices = resample_indices(counts.pop(), n_resamples, seed=0)
+        indices = resample_indices(counts.pop(), n_resamples)
         replicates = np.column_stack([mean_statistic(f["r_mean"].to_numpy(), indices) for f in per_u])
         result = crossing_with_error(us, replicates, R_MIDPOINT, rising=True)
         out.append({"marker": "level_statistics", "n_spins": int(n), "threshold": R_MIDPOINT, "realizations": len(per_u[0]), **result,

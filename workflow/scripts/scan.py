@@ -1,5 +1,7 @@
 """Rule scan: the statistics of one scan of Figures S1-S4 (one model at one N over several
-(B, U) points), with one bootstrap over realizations shared by all its points."""
+(B, U) points), with one bootstrap over realizations shared by all its points
+(:func:`dnpmbl.statistics.point_statistics`: the same resamples at every point with the same
+realizations)."""
 
 import _setup
 
@@ -7,11 +9,11 @@ _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 import numpy as np  # noqa: E402
 
-from dnpmbl.crossover import resample_indices, stationary_statistics  # noqa: E402
 from dnpmbl.pipeline.config import fmt  # noqa: E402
 from dnpmbl.pipeline.io import SCAN_STATISTICS, write_point_table  # noqa: E402
 from dnpmbl.pipeline.readers import load_point  # noqa: E402
 from dnpmbl.pipeline.jobs import start_log  # noqa: E402
+from dnpmbl.statistics import point_statistics  # noqa: E402
 
 
 def main(smk):
@@ -19,24 +21,24 @@ def main(smk):
     settings = smk.params.settings
     physics = smk.params.physics
     count = int(settings["realizations"])
-    indices = resample_indices(count, int(smk.params.resamples), seed=0)
     rows = []
     for k, (b, u, offsets) in enumerate(settings["points"]):
         tables = smk.input.tables[k * count : (k + 1) * count]
         states = smk.input.states[k * count : (k + 1) * count]
         data = load_point(tables, states, seed=smk.params.seed, set_aside_damaged=True)
-        p = data.params
+        params = data.params
         for offset in offsets:
             (f,) = np.flatnonzero(data.offsets == offset)  # canonical offsets: exact
             label = f"{smk.wildcards.scan} B={fmt(b)} T U={fmt(u)} MHz offset {offset:+.4f}"
-            stats = stationary_statistics(
-                data.p_n[:, f], data.reduced_energy, data.magnetization, data.populations[:, f, :],
-                p.omega_e, p.omega_n, indices, label=label,
+            stats = point_statistics(
+                data.p_n[:, f], int(smk.params.resamples),
+                reduced_energy=data.reduced_energy, magnetization=data.magnetization, populations=data.populations[:, f, :],
+                omega_e=params.omega_e, omega_n=params.omega_n, label=label,
             )  # fmt: skip
             row = {
                 "scan": smk.wildcards.scan,
                 "model": settings["model"],
-                "n_spins": p.n_spins,
+                "n_spins": params.n_spins,
                 "b_tesla": float(b),
                 "u_mhz": float(u),
                 "offset": float(offset),
@@ -46,9 +48,9 @@ def main(smk):
                 "zeeman_shifts": physics["zeeman_shifts"],
             }
             for name in SCAN_STATISTICS:
-                row[name] = float(stats[name][0])
-                row[f"{name}_se"] = float(np.std(stats[name][1:], ddof=1))
-                row[f"{name}_boot"] = stats[name][1:].tolist()
+                row[name] = stats.estimate(name)
+                row[f"{name}_se"] = stats.std_error(name)
+                row[f"{name}_boot"] = stats.resamples(name).tolist()
             rows.append(row)
             log.info(
                 "%s: P_n %.4f, P_n^FM %.4f, ratio %.3f +- %.3f, std %.4f, D_KL %.4f",
