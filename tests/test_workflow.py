@@ -1,6 +1,8 @@
 """The Snakemake workflow: dry runs of every config, and the smoke config end to end with
 its tables checked for content."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -159,15 +161,16 @@ def _realization_targets(n=6, b="5", u="15", count=3):
 def test_workflow_realizations_are_the_library_solve_bit_for_bit(smoke):
     """The rule realization takes the path of ``python -m dnpmbl solve``
     (:func:`dnpmbl.solve_realization`): each smoke realization file holds, bit for bit, what
-    it gives from the parameters, couplings, shifts and frequencies the file records; the
-    stages are logged and timed."""
+    it gives from the parameters, couplings, shifts, frequencies and solver the file
+    records; the stages are logged and timed."""
     for target in _realization_targets():
         rows = pq.read_table(smoke / target).to_pylist()
+        solver = json.loads(pq.read_schema(smoke / target).metadata[b"dnpmbl"])["stationary_solver"]
         params = params_from_row(rows[0])
         n = params.n_spins
         result = dnpmbl.solve_realization(
             params, np.reshape(rows[0]["u_ij_rad_s"], (n, n)), rows[0]["d_i_rad_s"], [r["omega_mw_rad_s"] for r in rows],
-            shifts=rows[0]["zeeman_shifts_rad_s"],
+            shifts=rows[0]["zeeman_shifts_rad_s"], backend=dnpmbl.backend.get_backend("cpu", stationary=solver),
         )  # fmt: skip
         for column, values in (
             ("p_n", result.p_n), ("mean_energy_rad_s", result.mean_energy),
