@@ -175,7 +175,7 @@ def solve_realization(
         ``stage(name)`` returns a context manager entered around each stage ("sector
         diagonalization", "transition strengths", "<F> stationary states"), with the
         backend synchronized before it exits: for timings and logs
-        (:class:`dnpmbl.pipeline.jobs.Stopwatch`).
+        (the workflow passes ``dnpmbl.pipeline.jobs.Stopwatch``).
     """
     u_ij = np.asarray(u_ij, dtype=float)
     if u_ij.ndim != 2 or u_ij.shape[0] != params.n_spins:
