@@ -79,8 +79,8 @@ def stationary_all_frequencies(
     Runs on the spectrum's backend with its solver (:mod:`dnpmbl.backend`): GTH one
     frequency at a time (:func:`~dnpmbl.stationary.stationary_one_frequency`), or pivoted
     LU over batches of frequencies (:func:`~dnpmbl.stationary.stationary_frequency_batch`).
-    The spectrum needs no eigenvectors. ``progress(i, n)``, if
-    given, is called after each frequency or batch.
+    The spectrum needs no eigenvectors. ``progress(i, n)``, if given, is called after each
+    frequency or batch.
 
     Returns
     -------
