@@ -41,7 +41,7 @@ import scipy.linalg  # noqa: E402
 from dnpmbl.backend import get_backend  # noqa: E402
 from dnpmbl.diagonalization import diagonalize  # noqa: E402
 from dnpmbl.eth import eigenstate_diagnostics  # noqa: E402
-from dnpmbl.realization import stationary_states  # noqa: E402
+from dnpmbl.realization import stationary_all_frequencies  # noqa: E402
 from dnpmbl.runtime import retain_freed_memory  # noqa: E402
 from dnpmbl.strengths import transition_strengths  # noqa: E402
 
@@ -128,13 +128,13 @@ def run_one(
         t1 = clock()
         strengths = transition_strengths(spectrum)
         t2 = clock()
-        stationary_states(spectrum, strengths, omegas[:1])
+        stationary_all_frequencies(spectrum, strengths, omegas[:1])
         t3 = clock()
         # Each further frequency: warm (memory already faulted in, as in a Fig. 2 job after
         # its first frequency), one frequency against F, so the bath rates cancel.
-        stationary_states(spectrum, strengths, omegas[:1])
+        stationary_all_frequencies(spectrum, strengths, omegas[:1])
         t_one = clock()
-        pops, _ = stationary_states(spectrum, strengths, omegas)
+        pops, _ = stationary_all_frequencies(spectrum, strengths, omegas)
         t4 = clock()
         peak_pool = max(peak_pool, be.pool_bytes())
         if be.name == "gpu" and repeat == 0:

@@ -30,8 +30,8 @@ _PUBLIC = {
     "realization_couplings": "model",
     "solve_realization": "realization",
     "standard_couplings": "model",
-    "stationary_state": "stationary",
-    "stationary_states": "realization",
+    "stationary_all_frequencies": "realization",
+    "stationary_one_frequency": "stationary",
     "transition_strengths": "strengths",
     "zeeman_shifts": "model",
 }

@@ -150,8 +150,9 @@ class Spectrum:
         return Spectrum(self.params, sectors, self.backend, self.shifts)
 
     @property
-    def offsets(self) -> np.ndarray:
-        """Start of each sector in the flat state ordering (sector, then energy)."""
+    def sector_starts(self) -> np.ndarray:
+        """Start of each sector in the flat state ordering (sector, then energy), and the
+        total number of states last: (N + 2,)."""
         return np.concatenate([[0], np.cumsum(self.dims)])
 
     @property

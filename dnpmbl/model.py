@@ -63,7 +63,11 @@ def realization_shifts(params: Parameters, base_seed: int, realization: int, zee
 
 
 def check_shifts(n_spins: int, shifts) -> np.ndarray:
-    """Validate Zeeman shifts: ``None`` gives the equally spaced ones of the paper."""
+    """Validate Zeeman shifts Delta_i and return them as a float array of shape (N,).
+
+    ``None`` is refused like any other value of the wrong shape; the callers that take
+    ``shifts=None`` for the equally spaced ones of the paper (:func:`zeeman_shifts`) map it
+    themselves before calling this."""
     shifts = np.asarray(shifts, dtype=float)
     if shifts.shape != (n_spins,):
         raise ValueError(f"shifts must have shape ({n_spins},), got {shifts.shape}")

@@ -95,40 +95,40 @@ def bath_generator(spectrum: Spectrum, strengths: Strengths) -> Generator:
     ``h(beta (eps_m - eps_n)) = w_m / (w_m + w_n)`` with ``w = exp(beta eps)``: one outer sum
     and one division per block instead of an exponential per pair (same rounding, a few ulp).
     """
-    p = spectrum.params
+    params = spectrum.params
     backend = spectrum.backend
     xp = backend.xp
-    n_spins = p.n_spins
+    n_spins = params.n_spins
     within, up, down = [], [], []
     for k in range(n_spins + 1):
         e = _energies(spectrum, k)
         # m -> n inside a sector: eps_m - eps_n = e_m - e_n.
-        weights = _thermal_weights(p.beta * e, xp=xp)
+        weights = _thermal_weights(params.beta * e, xp=xp)
         if weights is None:
-            rate = (2.0 / p.t1e) * backend.expit(p.beta * (e[:, None] - e[None, :]))
+            rate = (2.0 / params.t1e) * backend.expit(params.beta * (e[:, None] - e[None, :]))
             rate *= strengths.dephase[k]
         else:
             (w,) = weights
             rate = w[:, None] + w[None, :]
             xp.divide(strengths.dephase[k], rate, out=rate)
-            rate *= ((2.0 / p.t1e) * w)[:, None]
+            rate *= ((2.0 / params.t1e) * w)[:, None]
         within.append(rate)
     for k in range(n_spins):
         # m in k, n in k+1: eps_n - eps_m = w_e + e_n - e_m. Rates (2 / T1e) |S+|^2 / 2 times
         # h(-beta gap) upward and h(beta gap) downward.
         e_lo, e_hi = _energies(spectrum, k), _energies(spectrum, k + 1)
-        weights = _thermal_weights(-p.beta * e_lo, -p.beta * (p.omega_e + e_hi), xp=xp)
+        weights = _thermal_weights(-params.beta * e_lo, -params.beta * (params.omega_e + e_hi), xp=xp)
         if weights is None:
-            gap = p.omega_e + _pair_gaps(spectrum, k)
-            factor = strengths.flip[k] / p.t1e
-            up.append(factor * backend.expit(-p.beta * gap))
-            down.append((factor * backend.expit(p.beta * gap)).T)  # a Fortran-order view, no copy
+            gap = params.omega_e + _pair_gaps(spectrum, k)
+            factor = strengths.flip[k] / params.t1e
+            up.append(factor * backend.expit(-params.beta * gap))
+            down.append((factor * backend.expit(params.beta * gap)).T)  # a Fortran-order view, no copy
             continue
         w_lo, w_hi = weights  # h(-beta gap) = w_hi / (w_lo + w_hi), h(beta gap) = w_lo / (...)
         rate = w_lo[:, None] + w_hi[None, :]
         xp.divide(strengths.flip[k], rate, out=rate)
-        up.append(rate * (w_hi / p.t1e)[None, :])
-        rate *= (w_lo / p.t1e)[:, None]
+        up.append(rate * (w_hi / params.t1e)[None, :])
+        rate *= (w_lo / params.t1e)[:, None]
         down.append(rate.T)  # a Fortran-order view, no copy
     return Generator(tuple(within), tuple(up), tuple(down))
 
@@ -147,19 +147,19 @@ def microwave_batch(spectrum: Spectrum, strengths: Strengths, omega_mw, *, batch
     """Microwave rates, Eq. (16), for several frequencies at once: (F, d_k, d_{k+1}) blocks
     (or, with ``batched=False`` and one frequency, (d_k, d_{k+1}) blocks, as
     :func:`microwave_blocks`). Each frequency's rates are bit-identical to a single call."""
-    p = spectrum.params
+    params = spectrum.params
     xp = spectrum.backend.xp
-    amplitude = 4.0 * p.omega_1**2 * p.t2e
-    detuning0 = p.omega_e - np.asarray(omega_mw, dtype=float)  # (F,) on the host
+    amplitude = 4.0 * params.omega_1**2 * params.t2e
+    detuning0 = params.omega_e - np.asarray(omega_mw, dtype=float)  # (F,) on the host
     if not batched and detuning0.size != 1:
         raise ValueError("an unbatched call takes one microwave frequency")
     detuning0 = spectrum.backend.asarray(detuning0)
     blocks = []
-    for k in range(p.n_spins):
+    for k in range(params.n_spins):
         e_lo, e_hi = _energies(spectrum, k), _energies(spectrum, k + 1)
         # -T2e detuning, as an outer difference (one frequency) or one per frequency.
-        lo = (p.t2e * e_lo)[None, :, None]
-        hi = (p.t2e * (e_hi[None, :] + detuning0[:, None]))[:, None, :]
+        lo = (params.t2e * e_lo)[None, :, None]
+        hi = (params.t2e * (e_hi[None, :] + detuning0[:, None]))[:, None, :]
         x = lo - hi
         if not batched:
             x = x[0]

@@ -6,6 +6,7 @@ be recomputed from the parameters and the couplings it records.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,7 +17,7 @@ from .model import check_couplings, check_hyperfine_resolved
 from .observables import mean_energy, mean_magnetization, nuclear_polarization
 from .params import Parameters, check_stationary_size
 from .rates import bath_generator, driven_batch, driven_generator, microwave_batch, microwave_blocks
-from .stationary import check_stationary, stationary_batch, stationary_state
+from .stationary import check_stationary, stationary_frequency_batch, stationary_one_frequency
 from .strengths import Strengths, transition_strengths
 
 
@@ -69,14 +70,17 @@ class RealizationResult:
     strengths: Strengths | None = field(default=None, repr=False)
 
 
-def stationary_states(
+def stationary_all_frequencies(
     spectrum: Spectrum, strengths: Strengths, omega_mw, *, label: str = "", progress=None, with_negative: bool = False
 ):
-    """Stationary populations for each microwave frequency, reusing one set of strengths.
+    """Stationary populations of one realization at each microwave frequency, reusing one
+    set of strengths.
 
     Runs on the spectrum's backend with its solver (:mod:`dnpmbl.backend`): GTH one
-    frequency at a time, or pivoted LU over batches of frequencies. ``progress(i, n)``, if
-    given, is called after each frequency or batch.
+    frequency at a time (:func:`~dnpmbl.stationary.stationary_one_frequency`), or pivoted
+    LU over batches of frequencies (:func:`~dnpmbl.stationary.stationary_frequency_batch`).
+    The spectrum needs no eigenvectors. ``progress(i, n)``, if given, is called after each
+    frequency or batch.
 
     Returns
     -------
@@ -97,7 +101,7 @@ def stationary_states(
             stop = min(omega_mw.size, start + size)
             generator = driven_batch(bath, microwave_batch(spectrum, strengths, omega_mw[start:stop]))
             name = f"{where}omega_mw = {omega_mw[start]:.9e}" + (f" .. {omega_mw[stop - 1]:.9e}" if stop - start > 1 else "")
-            out = stationary_batch(generator, backend.xp, label=f"{name} rad/s")
+            out = stationary_frequency_batch(generator, backend.xp, label=f"{name} rad/s")
             populations[start:stop], residuals[start:stop], negative[start:stop] = out
             del generator, out
             if progress is not None:
@@ -106,7 +110,7 @@ def stationary_states(
     for f, w in enumerate(omega_mw):
         generator = driven_generator(bath, microwave_blocks(spectrum, strengths, w), overwrite_microwave=True)
         name = f"{where}omega_mw = {w:.9e} rad/s"
-        populations[f] = stationary_state(generator, label=name, check=False)
+        populations[f] = stationary_one_frequency(generator, label=name, check=False)
         residuals[f] = check_stationary(generator, populations[f], label=name)
         if progress is not None:
             progress(f + 1, omega_mw.size)
@@ -127,11 +131,20 @@ def solve_realization(
     omega_mw,
     *,
     label: str = "",
-    keep_operators: bool = False,
     shifts=None,
     backend=None,
+    keep_vectors: bool = False,
+    keep_operators: bool = False,
+    progress=None,
+    stage=None,
 ) -> RealizationResult:
-    """Exact stationary states of one realization (Eqs. 9, 11, 12, 16, 26).
+    """Exact stationary states of one realization (Eqs. 9, 11, 12, 16, 26): the one path
+    from couplings to results, which the command line and the workflow both take.
+
+    Sector diagonalization, transition strengths, then the stationary state at every
+    microwave frequency (:func:`stationary_all_frequencies`). The solves need the energies
+    and ``<Iz>`` only, so the eigenvectors are freed before them unless ``keep_vectors``;
+    the numbers are the same either way.
 
     Parameters
     ----------
@@ -145,13 +158,24 @@ def solve_realization(
         Microwave frequencies; all reuse one diagonalization and one set of strengths.
     label : str
         Names the realization in error messages.
-    keep_operators : bool
-        Keep the spectrum (eigenvectors) and strengths on the result (memory heavy).
     shifts : (N,) array, rad/s, optional
         Zeeman shifts Delta_i (default: equally spaced, footnote 37).
     backend : str or Backend, optional
         Where to compute: ``"cpu"`` (default, the reference) or ``"gpu"``
         (:mod:`dnpmbl.backend`).
+    keep_vectors : bool
+        Keep the eigenvectors through the stationary solves (by default they are freed
+        once the strengths are computed: at N = 12 they are most of the job's memory).
+    keep_operators : bool
+        Keep the spectrum and the strengths on the result (memory heavy); the spectrum has
+        its eigenvectors only with ``keep_vectors``.
+    progress : callable, optional
+        ``progress(i, n)``, called after each frequency or batch of frequencies.
+    stage : callable, optional
+        ``stage(name)`` returns a context manager entered around each stage ("sector
+        diagonalization", "transition strengths", "<F> stationary states"), with the
+        backend synchronized before it exits: for timings and logs
+        (the workflow passes ``dnpmbl.pipeline.jobs.Stopwatch``).
     """
     u_ij = np.asarray(u_ij, dtype=float)
     if u_ij.ndim != 2 or u_ij.shape[0] != params.n_spins:
@@ -162,42 +186,42 @@ def solve_realization(
     omega_mw = np.atleast_1d(np.asarray(omega_mw, dtype=float))
     if omega_mw.ndim != 1 or omega_mw.size == 0 or not np.all(np.isfinite(omega_mw)) or np.any(omega_mw <= 0):
         raise ValueError("omega_mw must be one or more positive finite frequencies in rad/s")
-    spectrum = diagonalize(params, u_ij, d_i, shifts=shifts, backend=get_backend(backend))
-    strengths = transition_strengths(spectrum)
-    result = solve_from_operators(spectrum, strengths, omega_mw, u_ij, d_i, label=label)
+    backend = get_backend(backend)
+    stage = stage or (lambda name: nullcontext())
+    with stage("sector diagonalization"):
+        spectrum = diagonalize(params, u_ij, d_i, shifts=shifts, backend=backend)
+        backend.synchronize()
+    with stage("transition strengths"):
+        strengths = transition_strengths(spectrum)
+        backend.synchronize()
+    if not keep_vectors:
+        spectrum = spectrum.without_vectors()  # the last reference: their memory is freed
+    with stage(f"{omega_mw.size} stationary states"):
+        populations, residuals, negative = stationary_all_frequencies(
+            spectrum, strengths, omega_mw, label=label, progress=progress, with_negative=True
+        )
+        backend.synchronize()
+    result = _result(spectrum, omega_mw, u_ij, d_i, populations, residuals, negative)
     if keep_operators:
         result.spectrum, result.strengths = spectrum, strengths
     return result
 
 
-def solve_from_operators(
-    spectrum: Spectrum, strengths: Strengths, omega_mw, u_ij, d_i, *, label: str = "", progress=None
-) -> RealizationResult:
-    """Stationary states and observables from a diagonalized realization (Eqs. 11-16, 26).
-
-    ``spectrum`` needs only energies and ``<Iz>`` per sector (no eigenvectors), so that the
-    workflow can store the operators of one job and solve them in the next. The solve runs
-    on the spectrum's backend; ``strengths`` are moved there if they are not.
-    """
-    params = spectrum.params
-    omega_mw = np.atleast_1d(np.asarray(omega_mw, dtype=float))
-    strengths = strengths.to_backend(spectrum.backend)
-    populations, residuals, negative = stationary_states(
-        spectrum, strengths, omega_mw, label=label, progress=progress, with_negative=True
-    )
+def _result(spectrum: Spectrum, omega_mw, u_ij, d_i, populations, residuals, negative) -> RealizationResult:
+    """The observables of the stationary states (Eq. 26, <H>, <Sz>) with the per-state arrays."""
     energy = spectrum.energy
     reduced = spectrum.reduced_energy
     magnetization = spectrum.magnetization
     iz = spectrum.iz
     return RealizationResult(
-        params=params,
+        params=spectrum.params,
         u_ij=np.asarray(u_ij, dtype=float),
         d_i=np.asarray(d_i, dtype=float),
         omega_mw=omega_mw,
-        p_n=np.array([nuclear_polarization(p, iz) for p in populations]),
-        mean_energy=np.array([mean_energy(p, energy) for p in populations]),
-        mean_reduced_energy=np.array([mean_energy(p, reduced) for p in populations]),
-        mean_magnetization=np.array([mean_magnetization(p, magnetization) for p in populations]),
+        p_n=np.array([nuclear_polarization(row, iz) for row in populations]),
+        mean_energy=np.array([mean_energy(row, energy) for row in populations]),
+        mean_reduced_energy=np.array([mean_energy(row, reduced) for row in populations]),
+        mean_magnetization=np.array([mean_magnetization(row, magnetization) for row in populations]),
         residual=residuals,
         negative=negative,
         energy=energy,

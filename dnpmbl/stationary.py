@@ -15,8 +15,11 @@ computed probability keeps its relative accuracy, however widely the rates sprea
 gives an exactly zero pivot and a :class:`StationaryStateError`. The cost is dominated by
 one LU factorization and two BLAS-3 products per level.
 
-:func:`stationary_batch` runs the same reduction with pivoted LU over a batch of microwave
-frequencies, on numpy or CuPy arrays (the GPU's solver, :mod:`dnpmbl.backend`).
+:func:`stationary_one_frequency` applies it to one generator (one realization at one
+microwave frequency). :func:`stationary_frequency_batch` runs the same reduction with pivoted LU
+over a batch of microwave frequencies, on numpy or CuPy arrays (the GPU's solver,
+:mod:`dnpmbl.backend`). :func:`dnpmbl.realization.stationary_all_frequencies` solves every
+frequency of one realization with either.
 """
 
 from __future__ import annotations
@@ -139,8 +142,9 @@ def gth_null_vector(c: np.ndarray) -> np.ndarray:
     return pi / pi.sum()
 
 
-def stationary_state(generator: Generator, *, label: str = "", check: bool = True) -> np.ndarray:
-    """Stationary populations of a block-tridiagonal generator, flat order (sector, state).
+def stationary_one_frequency(generator: Generator, *, label: str = "", check: bool = True) -> np.ndarray:
+    """Stationary populations of one block-tridiagonal generator (one realization at one
+    microwave frequency) by GTH level reduction, flat order (sector, state).
 
     Parameters
     ----------
@@ -263,11 +267,11 @@ def _solve_rows(m, b, xp):
         raise StationaryStateError(f"the generator is reducible: a singular level ({exc})") from None
 
 
-def stationary_batch(generator: Generator, xp=np, *, label: str = "", tol: float = 1e-9):
+def stationary_frequency_batch(generator: Generator, xp=np, *, label: str = "", tol: float = 1e-9):
     """Stationary populations of a batch of block-tridiagonal generators by level reduction
     with pivoted LU (the GPU's solver; :mod:`dnpmbl.backend`).
 
-    The same recursion as :func:`stationary_state`, written with
+    The same recursion as :func:`stationary_one_frequency`, written with
     ``R_k = Q_k-1,k (-C_k)^-1`` (one batched ``solve`` per level, kept for the way back):
     ``C_k-1 = Q_k-1,k-1 + R_k Q_k,k-1`` and ``pi_k = pi_k-1 R_k``. Pivoted LU subtracts, so
     tiny populations are accurate only relative to the largest (about 1e-16 of it): rounding
@@ -357,8 +361,8 @@ def _null_vectors(c, xp):
 
 
 def batch_residual(generator: Generator, p, xp=np):
-    """:func:`stationary_residual` for a batch (see :func:`stationary_batch`): (F,) array of
-    the backend."""
+    """:func:`stationary_residual` for a batch (see :func:`stationary_frequency_batch`): (F,)
+    array of the backend."""
     dims = generator.dims
     off = np.concatenate([[0], np.cumsum(dims)])
     levels = len(dims)

@@ -142,7 +142,15 @@ def dephasing_strengths(spectrum: Spectrum, k: int, vectors: np.ndarray | None =
 
 
 def transition_strengths(spectrum: Spectrum) -> Strengths:
-    """All transition strengths of a realization (BLAS-3 on eigenvector row subsets)."""
+    """All transition strengths of a realization (BLAS-3 on eigenvector row subsets).
+
+    Raises
+    ------
+    ValueError
+        The spectrum has no eigenvectors (:meth:`~dnpmbl.diagonalization.Spectrum.without_vectors`).
+    """
+    if any(s.vectors.shape != (s.dim, s.dim) for s in spectrum.sectors):
+        raise ValueError("transition strengths need the eigenvectors, and this spectrum has none (Spectrum.without_vectors)")
     n_spins = spectrum.params.n_spins
     flips, sxs, dephase = [], [], []
     # Each block is converted to C order once and dropped when no longer needed (peak

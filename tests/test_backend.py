@@ -21,8 +21,8 @@ from dnpmbl.backend import BackendError, get_backend, gpu_available, to_host
 from dnpmbl.diagonalization import diagonalize
 from dnpmbl.eth import eigenstate_diagnostics
 from dnpmbl.rates import Generator, bath_generator, driven_batch, driven_generator, microwave_batch, microwave_blocks
-from dnpmbl.realization import solve_realization, stationary_states
-from dnpmbl.stationary import StationaryStateError, stationary_batch, stationary_state
+from dnpmbl.realization import solve_realization, stationary_all_frequencies
+from dnpmbl.stationary import StationaryStateError, stationary_frequency_batch, stationary_one_frequency
 from dnpmbl.strengths import transition_strengths
 from test_stationary import random_generators
 
@@ -111,9 +111,9 @@ def test_lu_solver_on_random_generators(spread):
     every population within 1e-12 of the largest, no clipping beyond rounding."""
     worst = 0.0
     for g in random_generators(seed=40 + spread, count=30, spread=spread, density=0.5, max_levels=5, max_dim=7):
-        ref = stationary_state(g)
+        ref = stationary_one_frequency(g)
         batch = Generator(g.within, tuple(u[None] for u in g.up), tuple(d[None] for d in g.down))
-        p, residual, negative = stationary_batch(batch)
+        p, residual, negative = stationary_frequency_batch(batch)
         assert p.shape == (1, ref.size) and p.min() >= 0.0
         assert residual[0] <= 1e-9 and -1e-12 <= negative[0] <= 0.0
         worst = max(worst, float(np.abs(p[0] - ref).max() / ref.max()))
@@ -126,9 +126,9 @@ def test_lu_solver_batches_equal_single_solves():
     strengths = transition_strengths(spectrum)
     om = np.array([params.microwave_frequency(o) for o in (-1.0, -0.5, 0.25)])
     bath = bath_generator(spectrum, strengths)
-    together, res_together, _ = stationary_batch(driven_batch(bath, microwave_batch(spectrum, strengths, om)))
+    together, res_together, _ = stationary_frequency_batch(driven_batch(bath, microwave_batch(spectrum, strengths, om)))
     for f, w in enumerate(om):
-        alone, res_alone, _ = stationary_batch(driven_batch(bath, microwave_batch(spectrum, strengths, om[f : f + 1])))
+        alone, res_alone, _ = stationary_frequency_batch(driven_batch(bath, microwave_batch(spectrum, strengths, om[f : f + 1])))
         np.testing.assert_allclose(together[f], alone[0], rtol=0, atol=1e-15 * alone.max())
         np.testing.assert_allclose(res_together[f], res_alone[0], rtol=1e-6, atol=1e-17)
 
@@ -156,8 +156,8 @@ def test_lu_solver_matches_gth_at_n12():
     om = [params.microwave_frequency(o) for o in (-0.5, 0.9)]
     spectrum = diagonalize(params, u_ij, d_i)
     strengths = transition_strengths(spectrum)
-    gth, _ = stationary_states(spectrum, strengths, om)
-    lu, residual = stationary_states(dataclasses.replace(spectrum, backend=LU), strengths, om)
+    gth, _ = stationary_all_frequencies(spectrum, strengths, om)
+    lu, residual = stationary_all_frequencies(dataclasses.replace(spectrum, backend=LU), strengths, om)
     iz = spectrum.iz
     assert np.abs(2 * (lu - gth) @ iz).max() <= 1e-10
     assert np.abs(lu - gth).max() <= 1e-12 * gth.max(axis=1).min()
@@ -169,14 +169,14 @@ def test_lu_solver_refuses_a_reducible_generator():
     up = (np.zeros((1, 2, 2)),)
     down = (np.zeros((1, 2, 2)),)
     with pytest.raises(StationaryStateError, match="(reducible|singular|non-finite)"):
-        stationary_batch(Generator(within, up, down), label="two islands")
+        stationary_frequency_batch(Generator(within, up, down), label="two islands")
 
 
 def test_lu_solver_refuses_negative_rates():
     g = random_generators(seed=1, count=1, spread=1, density=1.0)[0]
     up = tuple(-u[None] for u in g.up)
     with pytest.raises(ValueError, match="negative"):
-        stationary_batch(Generator(g.within, up, tuple(d[None] for d in g.down)))
+        stationary_frequency_batch(Generator(g.within, up, tuple(d[None] for d in g.down)))
 
 
 def test_lu_solver_clips_and_reports_rounding_negatives(monkeypatch):
@@ -184,7 +184,7 @@ def test_lu_solver_clips_and_reports_rounding_negatives(monkeypatch):
     beyond rounding is refused."""
     g = random_generators(seed=2, count=1, spread=1, density=1.0, max_levels=3, max_dim=4, min_dim=2)[0]
     batch = Generator(g.within, tuple(u[None] for u in g.up), tuple(d[None] for d in g.down))
-    exact, _, _ = stationary_batch(batch)
+    exact, _, _ = stationary_frequency_batch(batch)
     real_concatenate = np.concatenate
 
     def perturbed(size):
@@ -199,11 +199,11 @@ def test_lu_solver_clips_and_reports_rounding_negatives(monkeypatch):
     import dnpmbl.stationary as st
 
     monkeypatch.setattr(st.np, "concatenate", perturbed(1e-14))
-    p, _, negative = stationary_batch(batch, tol=1.0)
+    p, _, negative = stationary_frequency_batch(batch, tol=1.0)
     assert p.min() == 0.0 and -1.1e-14 < negative[0] < -0.9e-14
     monkeypatch.setattr(st.np, "concatenate", perturbed(1e-9))
     with pytest.raises(StationaryStateError, match="negative population"):
-        stationary_batch(batch, tol=1.0)
+        stationary_frequency_batch(batch, tol=1.0)
 
 
 def test_eigenstate_diagnostics_take_a_backend():

@@ -114,7 +114,7 @@ def brute_populations(case, f: int) -> np.ndarray:
 
 def blocks(c: Case):
     """Slices of the sectors in the flat order shared by dnpmbl and the sorted brute force."""
-    off = c.spectrum.offsets
+    off = c.spectrum.sector_starts
     return [slice(off[k], off[k + 1]) for k in range(len(off) - 1)]
 
 

@@ -49,18 +49,27 @@ def test_commented_default_config_equals_schema_defaults():
 
 
 @pytest.mark.parametrize(
-    "override, solver, jobs",
+    "override, solver",
     [
-        ({}, "lu", "combined"),
-        ({"backend": "gpu"}, "lu", "combined"),
-        ({"stationary_solver": "gth"}, "gth", "combined"),
-        ({"backend": "gpu", "realization_jobs": "split"}, "lu", "split"),
-        ({"realization_jobs": "split"}, "lu", "split"),
+        ({}, "lu"),
+        ({"backend": "gpu"}, "lu"),
+        ({"stationary_solver": "gth"}, "gth"),
     ],
 )
-def test_automatic_solver_is_lu_on_either_backend(override, solver, jobs):
+def test_automatic_solver_is_lu_on_either_backend(override, solver):
     config = validate_config(override, SCHEMA)
-    assert (config["stationary_solver"], config["realization_jobs"]) == (solver, jobs)
+    assert config["stationary_solver"] == solver
+
+
+@pytest.mark.parametrize("value", ["combined", "split"])
+def test_removed_realization_jobs_key_is_refused(value):
+    """The split layout was removed (16 % slower than one job per realization): a config
+    that still names realization_jobs stops with one line calling it an unknown key."""
+    with pytest.raises(ConfigError) as info:
+        validate_config({"realization_jobs": value}, SCHEMA)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "'realization_jobs'" in message and "unknown key" in message, message
 
 
 def test_shared_points_are_merged():
@@ -160,7 +169,6 @@ MALFORMED = [
     ({"analysis": {"bootstrap_resamples": 2}}, "analysis.bootstrap_resamples"),
     ({"backend": "cuda"}, "backend"),
     ({"stationary_solver": "qr"}, "stationary_solver"),
-    ({"realization_jobs": "both"}, "realization_jobs"),
     ({"fig3": {"b_scan_offset": "scaled+fixed"}}, "fig3.b_scan_offset"),
     ({"backend": "gpu", "stationary_solver": "gth"}, "stationary_solver"),
 ]

@@ -79,17 +79,17 @@ def test_gpu_stationary_solver_on_random_generators(spread):
     import cupy
 
     from dnpmbl.rates import Generator
-    from dnpmbl.stationary import stationary_batch, stationary_state
+    from dnpmbl.stationary import stationary_frequency_batch, stationary_one_frequency
     from test_stationary import random_generators
 
     for g in random_generators(seed=70 + spread, count=20, spread=spread, density=0.5, max_levels=5, max_dim=7):
-        ref = stationary_state(g)
+        ref = stationary_one_frequency(g)
         dev = Generator(
             tuple(cupy.asarray(w) for w in g.within),
             tuple(cupy.asarray(u)[None] for u in g.up),
             tuple(cupy.asarray(d)[None] for d in g.down),
         )
-        p, residual, negative = stationary_batch(dev, cupy)
+        p, residual, negative = stationary_frequency_batch(dev, cupy)
         assert np.abs(p[0] - ref).max() <= 1e-12 * ref.max()
         assert residual[0] <= 1e-9 and negative[0] >= -1e-12
 
@@ -98,9 +98,9 @@ def test_gpu_refuses_a_reducible_generator():
     import cupy
 
     from dnpmbl.rates import Generator
-    from dnpmbl.stationary import StationaryStateError, stationary_batch
+    from dnpmbl.stationary import StationaryStateError, stationary_frequency_batch
 
     within = (cupy.zeros((2, 2)), cupy.asarray([[0.0, 1.0], [1.0, 0.0]]))
     g = Generator(within, (cupy.zeros((1, 2, 2)),), (cupy.zeros((1, 2, 2)),))
     with pytest.raises(StationaryStateError):
-        stationary_batch(g, cupy)
+        stationary_frequency_batch(g, cupy)

@@ -112,6 +112,54 @@ def test_solve_is_deterministic():
     assert np.abs(single.populations[0] / a.populations[1] - 1).max() < 1e-15
 
 
+@pytest.mark.parametrize("solver", ["gth", "lu"])
+def test_freeing_the_eigenvectors_changes_no_number(solver):
+    """The eigenvectors are freed before the stationary solves by default; keeping them
+    (``keep_vectors``) gives bit-identical results, and ``keep_operators`` shows which
+    spectrum the solves had: without eigenvectors by default, with them on request."""
+    params = dnpmbl.Parameters.from_units(5, u_mhz=15.0)
+    u_ij, d_i = dnpmbl.realization_couplings(params, 3, 1)
+    omega = [params.microwave_frequency(x) for x in (-0.5, 0.1, 0.6)]
+    backend = dnpmbl.backend.get_backend("cpu", stationary=solver)
+    freed = dnpmbl.solve_realization(params, u_ij, d_i, omega, backend=backend, keep_operators=True)
+    kept = dnpmbl.solve_realization(params, u_ij, d_i, omega, backend=backend, keep_operators=True, keep_vectors=True)
+    for name in ("populations", "p_n", "mean_energy", "mean_reduced_energy", "mean_magnetization", "residual", "negative"):
+        assert np.array_equal(getattr(freed, name), getattr(kept, name)), name
+    assert all(s.vectors.size == 0 for s in freed.spectrum.sectors)
+    assert [s.vectors.shape for s in kept.spectrum.sectors] == [(d, d) for d in kept.spectrum.dims]
+    assert freed.strengths is not None and dnpmbl.solve_realization(params, u_ij, d_i, omega).spectrum is None
+
+
+def test_progress_and_stages_are_reported_in_order():
+    """``stage(name)`` wraps diagonalization, strengths and the stationary solves, in that
+    order; ``progress(i, n)`` counts the frequencies up to all of them, inside the solves."""
+    params = dnpmbl.Parameters.from_units(4, u_mhz=15.0)
+    u_ij, d_i = dnpmbl.realization_couplings(params, 3, 1)
+    omega = [params.microwave_frequency(x) for x in (-0.5, 0.1, 0.6)]
+    events = []
+
+    class Stage:
+        def __init__(self, name):
+            self.name = name
+
+        def __enter__(self):
+            events.append(("enter", self.name))
+
+        def __exit__(self, *exc):
+            events.append(("exit", self.name))
+
+    backend = dnpmbl.backend.get_backend("cpu", stationary="gth")
+    dnpmbl.solve_realization(
+        params, u_ij, d_i, omega, backend=backend, stage=Stage, progress=lambda i, n: events.append(("progress", i, n))
+    )
+    names = ["sector diagonalization", "transition strengths", "3 stationary states"]
+    assert [e[1] for e in events if e[0] == "enter"] == names
+    assert [e[1] for e in events if e[0] == "exit"] == names
+    solves = events.index(("enter", names[2]))
+    assert events[solves + 1 : solves + 4] == [("progress", i, 3) for i in (1, 2, 3)]
+    assert events[solves + 4] == ("exit", names[2])
+
+
 def _good(n=3):
     params = dnpmbl.Parameters.from_units(n)
     u_ij, d_i = dnpmbl.realization_couplings(params, 0, 0)

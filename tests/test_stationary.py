@@ -20,7 +20,7 @@ from dnpmbl.stationary import (
     check_stationary,
     gth_null_vector,
     stationary_residual,
-    stationary_state,
+    stationary_one_frequency,
 )
 
 
@@ -92,7 +92,7 @@ def test_gth_null_vector_is_exact(spread, density):
     ids=["1e-2..1e2", "1e-2..1e2-sparse", "1e-3..1e3", "scalar-levels", "scalar-levels-1e-6..1e6"],
 )
 def test_matches_reference(spread, density, max_dim):
-    """``stationary_state`` equals the GTH reference componentwise to 1e-10 on 60 random
+    """``stationary_one_frequency`` equals the GTH reference componentwise to 1e-10 on 60 random
     irreducible block-tridiagonal generators per family (block sizes 1 to ``max_dim``,
     2 to 6 levels). Achieved: 2e-14 (1e-2..1e2 dense), 3e-14 (sparse), 3e-13
     (1e-3..1e3); scalar levels (a birth-death chain) exact even over 12 decades."""
@@ -100,7 +100,7 @@ def test_matches_reference(spread, density, max_dim):
     for g in random_generators(
         seed=7 * spread + max_dim + int(10 * density), count=60, spread=spread, density=density, max_dim=max_dim
     ):
-        p = stationary_state(g, label="random")
+        p = stationary_one_frequency(g, label="random")
         assert p.shape == (sum(g.dims),)
         assert abs(p.sum() - 1.0) < 1e-14
         worst = max(worst, relative_error(p, gth_null_vector(g.to_dense())))
@@ -120,7 +120,7 @@ def test_matches_reference_wide_rates(density):
     worst = 0.0
     count, seed = (40, 12) if density == 1.0 else (130, 10)
     for g in random_generators(seed=seed, count=count, spread=6, density=density):
-        worst = max(worst, relative_error(stationary_state(g), gth_null_vector(g.to_dense())))
+        worst = max(worst, relative_error(stationary_one_frequency(g), gth_null_vector(g.to_dense())))
     assert worst < 1e-10
 
 
@@ -154,11 +154,11 @@ SMALL_DOWN = (
 
 def test_small_wide_rate_example():
     """On this 6-state generator the exact stationary vector (rational arithmetic) is
-    matched to 4e-16 by GTH; ``stationary_state`` should reach 1e-10 on every component."""
+    matched to 4e-16 by GTH; ``stationary_one_frequency`` should reach 1e-10 on every component."""
     g = Generator(SMALL_WITHIN, SMALL_UP, SMALL_DOWN)
     exact = bf.stationary_exact(g.to_dense())
     assert relative_error(gth_null_vector(g.to_dense()), exact) < 1e-14
-    assert relative_error(stationary_state(g), exact) < 1e-10
+    assert relative_error(stationary_one_frequency(g), exact) < 1e-10
 
 
 @pytest.mark.parametrize("n_spins, u_mhz, d_mhz", [(6, 2.0, 0.1), (6, 45.0, 1.0), (7, 15.0, 0.1)])
@@ -177,7 +177,7 @@ def test_physical_generators(n_spins, u_mhz, d_mhz):
         g = driven_generator(bath, microwave_blocks(spectrum, strengths, params.microwave_frequency(offset)))
         ref = gth_null_vector(g.to_dense())
         smallest = min(smallest, ref.min() / ref.max())
-        assert relative_error(stationary_state(g), ref) < 1e-13
+        assert relative_error(stationary_one_frequency(g), ref) < 1e-13
     assert smallest < 1e-6
 
 
@@ -187,7 +187,7 @@ def test_large_first_level():
     rng = np.random.default_rng(5)
     for d0 in (65, 80):
         g = random_generator(rng, [d0, 3, 2], 6)
-        assert relative_error(stationary_state(g), gth_null_vector(g.to_dense())) < 1e-12
+        assert relative_error(stationary_one_frequency(g), gth_null_vector(g.to_dense())) < 1e-12
 
 
 def _two_level(rng, d0=3, d1=2):
@@ -203,7 +203,7 @@ def test_residual_and_balance():
     """The returned state balances every state: ``p Q = 0`` to 1e-15 of the total flux,
     and ``stationary_residual`` agrees with the dense residual."""
     for g in random_generators(seed=1, count=10, spread=2, density=1.0):
-        p = stationary_state(g)
+        p = stationary_one_frequency(g)
         q = g.to_dense()
         flux = np.sum(p * np.abs(np.diag(q)))
         dense = np.abs(p @ q).sum() / flux
@@ -234,7 +234,7 @@ def test_invalid_generator_raises(case):
     # A NaN rate is invalid input (ValueError naming the block); the others are valid
     # generators without a unique stationary state (StationaryStateError). Both name the label.
     with pytest.raises(ValueError if case == "nan-rate" else StationaryStateError, match=r"\(L\)"):
-        stationary_state(Generator((w0, w1), (up,), (down,)), label="L")
+        stationary_one_frequency(Generator((w0, w1), (up,), (down,)), label="L")
 
 
 def _disconnected(seed):
@@ -254,7 +254,7 @@ def test_disconnected_levels_raise():
     silent = []
     for seed in range(6):
         try:
-            stationary_state(_disconnected(seed))
+            stationary_one_frequency(_disconnected(seed))
         except StationaryStateError:
             continue
         silent.append(seed)
@@ -273,12 +273,12 @@ def test_negative_rate_raises():
     down = r.random((2, 3))
     up[0, 0] = -0.3
     with pytest.raises((ValueError, StationaryStateError)):
-        stationary_state(Generator((w0, w1), (up,), (down,)))
+        stationary_one_frequency(Generator((w0, w1), (up,), (down,)))
 
 
 def test_single_state():
     """The trivial chain of one state has the stationary state [1]."""
-    p = stationary_state(Generator((np.zeros((1, 1)),), (), ()))
+    p = stationary_one_frequency(Generator((np.zeros((1, 1)),), (), ()))
     assert np.array_equal(p, [1.0])
 
 
@@ -288,7 +288,7 @@ class TestCheckStationary:
     def setup_method(self):
         w0, w1, up, down = _two_level(np.random.default_rng(3))
         self.g = Generator((w0, w1), (up,), (down,))
-        self.p = stationary_state(self.g)
+        self.p = stationary_one_frequency(self.g)
 
     def test_accepts_solution(self):
         assert check_stationary(self.g, self.p, label="r=4") < 1e-14

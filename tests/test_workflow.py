@@ -1,6 +1,8 @@
 """The Snakemake workflow: dry runs of every config, and the smoke config end to end with
 its tables checked for content."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -33,7 +35,7 @@ def test_smoke_produces_every_figure(smoke):
         for ext in ("pdf", "png", "csv"):
             path = smoke / "results" / "figures" / f"{fig}.{ext}"
             assert path.stat().st_size > 1000, path
-    # No bulky ED products are left (combined jobs write none).
+    # No bulky ED products are left (a realization's one job writes none).
     assert not list((smoke / "results").glob("operators/**/*.npz"))
 
 
@@ -156,27 +158,30 @@ def _realization_targets(n=6, b="5", u="15", count=3):
     return [f"results/realizations/paper/N{n}/B{b}/U{u}/r{r:04d}.parquet" for r in range(count)]
 
 
-def test_split_realization_jobs_give_the_combined_jobs_numbers(smoke, tmp_path):
-    """realization_jobs: split (ED, then the steady state through a temporary operator
-    file) writes the same tables as the combined jobs of the smoke run, bit for bit (both
-    single-threaded)."""
-    assert len(list(smoke.glob("logs/realization/**/*.log"))) > 0
-    assert not list(smoke.glob("logs/exact_diagonalization/**/*.log"))
-    targets = _realization_targets()
-    snakemake(
-        tmp_path, *targets, "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"),
-        "--config", "realization_jobs=split",
-    )  # fmt: skip
-    assert len(list(tmp_path.glob("logs/exact_diagonalization/**/*.log"))) == 3
-    assert len(list(tmp_path.glob("logs/steady_state/**/*.log"))) == 3
-    assert not list(tmp_path.glob("results/operators/**/*.npz"))  # temporary, removed
-    for target in targets:
-        split, combined = pq.read_table(tmp_path / target), pq.read_table(smoke / target)
-        assert combined.equals(split), target
-        states = target.replace(".parquet", ".states.parquet")
-        assert pq.read_table(tmp_path / states).equals(pq.read_table(smoke / states))
-        meta = pq.read_schema(tmp_path / target).metadata[b"dnpmbl"]
-        assert b'"backend": "cpu"' in meta and b'"stationary_solver": "lu"' in meta
+def test_workflow_realizations_are_the_library_solve_bit_for_bit(smoke):
+    """The rule realization takes the path of ``python -m dnpmbl solve``
+    (:func:`dnpmbl.solve_realization`): each smoke realization file holds, bit for bit, what
+    it gives from the parameters, couplings, shifts, frequencies and solver the file
+    records; the stages are logged and timed."""
+    for target in _realization_targets():
+        rows = pq.read_table(smoke / target).to_pylist()
+        solver = json.loads(pq.read_schema(smoke / target).metadata[b"dnpmbl"])["stationary_solver"]
+        params = params_from_row(rows[0])
+        n = params.n_spins
+        result = dnpmbl.solve_realization(
+            params, np.reshape(rows[0]["u_ij_rad_s"], (n, n)), rows[0]["d_i_rad_s"], [r["omega_mw_rad_s"] for r in rows],
+            shifts=rows[0]["zeeman_shifts_rad_s"], backend=dnpmbl.backend.get_backend("cpu", stationary=solver),
+        )  # fmt: skip
+        for column, values in (
+            ("p_n", result.p_n), ("mean_energy_rad_s", result.mean_energy),
+            ("mean_reduced_energy_rad_s", result.mean_reduced_energy),
+            ("mean_magnetization", result.mean_magnetization), ("relative_residual", result.residual),
+        ):  # fmt: skip
+            assert [r[column] for r in rows] == values.tolist(), (target, column)
+        assert [r["populations"] for r in rows] == result.populations.tolist(), target
+        log = (smoke / target.replace("results/realizations", "logs/realization").replace(".parquet", ".log")).read_text()
+        for stage in ("sector diagonalization", "transition strengths", f"{len(rows)} stationary states", "write tables"):
+            assert f"{stage}: " in log, (target, stage)
 
 
 def test_lu_solver_in_the_workflow_agrees_with_gth(smoke, tmp_path):
@@ -202,7 +207,7 @@ def test_gpu_backend_plans_gpu_jobs(tmp_path):
         "--config", "backend=gpu", "--printshellcmds",
     )  # fmt: skip
     out = proc.stdout + proc.stderr
-    assert "rule realization:" in out and "rule exact_diagonalization" not in out
+    assert "rule realization:" in out
     assert "gpu=1" in out
     proc = snakemake(tmp_path, "-n", "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"))
     out = proc.stdout + proc.stderr

@@ -1,4 +1,4 @@
-"""Schemas and writers of the Parquet and array files exchanged between workflow rules.
+"""Schemas and writers of the Parquet files exchanged between workflow rules.
 
 What is written here decides the numbers a result file holds, so this module is part of the
 source digest of the computing rules (:func:`dnpmbl.pipeline.config.source_digest`); the
@@ -20,12 +20,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import __version__
-from ..backend import to_host
-from ..diagonalization import Spectrum
 from ..files import atomic_path
 from ..model import zeeman_shifts
 from ..params import Parameters
-from ..strengths import Strengths
 
 
 PARAM_FIELDS = [
@@ -254,25 +251,3 @@ def states_table(result) -> pa.Table:
         },
         schema=STATES_SCHEMA,
     )
-
-
-def save_operators(path, spectrum: Spectrum, strengths: Strengths, *, extra: dict | None = None) -> None:
-    """Write what the steady-state step needs from ED (energies, <Iz>, strengths) as .npz."""
-    arrays = {
-        "params": np.array(json.dumps(spectrum.params.as_dict())),
-        "n_sectors": np.array(len(spectrum.sectors)),
-    }
-    if spectrum.shifts is not None:
-        arrays["shifts"] = np.asarray(spectrum.shifts, dtype=float)
-    for k, sector in enumerate(spectrum.sectors):
-        arrays[f"reduced_energies_{k}"] = sector.reduced_energies
-        arrays[f"iz_{k}"] = sector.iz
-        arrays[f"dephase_{k}"] = to_host(strengths.dephase[k])
-        if k < len(strengths.flip):
-            arrays[f"flip_{k}"] = to_host(strengths.flip[k])
-            arrays[f"sx_{k}"] = to_host(strengths.sx[k])
-    for key, value in (extra or {}).items():
-        arrays[f"extra_{key}"] = np.asarray(value)
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)

@@ -22,11 +22,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..diagonalization import Spectrum
 from ..model import realization_couplings, realization_shifts
 from ..params import Parameters
 from ..spin_temperature import SpinTemperature
-from ..strengths import Strengths
 from ..files import mark_damaged, set_aside, set_aside_marked  # noqa: F401 (part of this module's interface)
 from .io import _PARAM_NAMES, PARAM_FIELDS, POINT_SCHEMAS, REALIZATION_SCHEMA, STATES_SCHEMA
 
@@ -171,40 +169,6 @@ def read_figure_table(path, fig: str) -> pa.Table:
 def params_from_row(row: dict) -> Parameters:
     """The :class:`~dnpmbl.Parameters` a realization row records (its parameter columns)."""
     return Parameters(**{attr: (int(row[col]) if attr == "n_spins" else float(row[col])) for col, attr in _PARAM_NAMES.items()})
-
-
-def load_operators(path, *, backend=None):
-    """Inverse of :func:`dnpmbl.pipeline.io.save_operators`: (params, spectrum-like,
-    strengths, extra).
-
-    The returned spectrum has no eigenvectors (only energies and <Iz>), which is all the
-    rates and observables need. Its strengths are arrays of ``backend`` (default: the CPU).
-    """
-    from ..backend import get_backend
-    from ..diagonalization import Sector
-
-    backend = get_backend(backend)
-    path = Path(path)
-    if not path.exists():
-        raise DataFileError(f"{path}: no such file")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            params = Parameters.from_dict(json.loads(str(data["params"])))
-            n_sectors = int(data["n_sectors"])
-            sectors, flip, sx, dephase = [], [], [], []
-            for k in range(n_sectors):
-                e = data[f"reduced_energies_{k}"]
-                sectors.append(Sector(k, np.empty(0, dtype=np.int64), e, np.empty((0, 0)), data[f"iz_{k}"]))
-                dephase.append(data[f"dephase_{k}"])
-                if k < n_sectors - 1:
-                    flip.append(data[f"flip_{k}"])
-                    sx.append(data[f"sx_{k}"])
-            extra = {key[6:]: data[key] for key in data.files if key.startswith("extra_")}
-            shifts = data["shifts"] if "shifts" in data.files else None
-    except Exception as exc:
-        raise DataFileError(f"{path}: not a readable operator file ({type(exc).__name__}: {exc})", path) from None
-    strengths = Strengths(tuple(flip), tuple(sx), tuple(dephase)).to_backend(backend)
-    return params, Spectrum(params, tuple(sectors), backend, shifts), strengths, extra
 
 
 class PointData:

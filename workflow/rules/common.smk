@@ -298,10 +298,6 @@ def ed_runtime(wildcards, attempt):
     return int(5 + math.ceil(5 * 10 * sum(x**3 for x in d) / 1.6e10 / 60)) * attempt
 
 
-def steady_mem_mb(wildcards, attempt):
-    return ed_mem_mb(wildcards, attempt)
-
-
 def realization_mem_mb(wildcards, attempt):
     """ED and steady state in one process: the eigenvectors are freed before the rates."""
     return ed_mem_mb(wildcards, attempt)

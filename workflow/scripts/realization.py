@@ -1,6 +1,6 @@
-"""Rule realization: one realization from its couplings to its stationary states in one
-process (sector ED of Eq. 9, transition strengths, Eqs. 11, 12, 16), without the temporary
-operator file of the split rules; written as Parquet with the parameters and couplings."""
+"""Rule realization: one realization from its couplings to its stationary states (sector ED
+of Eq. 9, transition strengths, Eqs. 11, 12, 16) through :func:`dnpmbl.solve_realization`,
+the path the command line takes too; written as Parquet with the parameters and couplings."""
 
 import _setup
 
@@ -8,9 +8,8 @@ _setup.blas_threads(snakemake.threads)  # noqa: F821 (before numpy loads)
 
 from dnpmbl.files import check_output  # noqa: E402
 from dnpmbl.backend import get_backend  # noqa: E402
-from dnpmbl.diagonalization import diagonalize  # noqa: E402
 from dnpmbl.model import realization_couplings, realization_shifts  # noqa: E402
-from dnpmbl.realization import solve_from_operators  # noqa: E402
+from dnpmbl.realization import solve_realization  # noqa: E402
 from dnpmbl.pipeline.jobs import (  # noqa: E402
     Stopwatch,
     frequency_progress,
@@ -19,7 +18,6 @@ from dnpmbl.pipeline.jobs import (  # noqa: E402
     start_log,
     write_realization,
 )
-from dnpmbl.strengths import transition_strengths  # noqa: E402
 
 
 def main(smk):
@@ -35,19 +33,11 @@ def main(smk):
     shifts = realization_shifts(params, seed, realization, smk.params.physics["zeeman_shifts"])
     offsets, omegas, label = realization_request(smk, params)
     log.info("%s (seed %d), %d threads, backend %s, solver %s", label, seed, smk.threads, backend.name, backend.stationary)
-    with Stopwatch(log, "sector diagonalization"):
-        spectrum = diagonalize(params, u_ij, d_i, shifts=shifts, backend=backend)
-        backend.synchronize()
-    with Stopwatch(log, "transition strengths"):
-        strengths = transition_strengths(spectrum)
-        backend.synchronize()
-    # The stationary solve needs energies and <Iz> only: free the eigenvectors first.
-    spectrum = spectrum.without_vectors()
-    with Stopwatch(log, f"{len(omegas)} stationary states"):
-        result = solve_from_operators(
-            spectrum, strengths, omegas, u_ij, d_i, label=label, progress=frequency_progress(log, len(omegas))
-        )
-    del strengths
+    # The eigenvectors are freed before the stationary solves (solve_realization's default).
+    result = solve_realization(
+        params, u_ij, d_i, omegas, label=label, shifts=shifts, backend=backend,
+        progress=frequency_progress(log, len(omegas)), stage=lambda name: Stopwatch(log, name),
+    )  # fmt: skip
     with Stopwatch(log, "write tables"):
         write_realization(smk, result, offsets, backend, log)
 
