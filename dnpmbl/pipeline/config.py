@@ -17,17 +17,13 @@ import yaml
 
 from ..model import HYPERFINE_MIN_RATIO
 from ..params import HBAR_OVER_KB, MAX_SPINS_STATIONARY, TWO_PI
+from .paths import PAPER_MODEL, fmt, scan_name  # noqa: F401 (fmt, PAPER_MODEL: part of this module's interface)
 
 
 class ConfigError(ValueError):
     """A configuration value is wrong; the message names the key."""
 
 
-def fmt(x: float) -> str:
-    """Compact, stable text for a number in a file name, never in exponent notation (paths
-    match the workflow's ``[0-9.]+``): 3.35 -> '3.35', 15.0 -> '15', 1e-05 -> '0.00001'.
-    At most 10 significant digits."""
-    return np.format_float_positional(float(x), precision=10, unique=True, fractional=False, trim="-")
 
 
 def _strict_integer(checker, instance) -> bool:
@@ -323,10 +319,6 @@ def with_model_properties(schema: dict) -> dict:
     entry = schema["properties"]["models"]["additionalProperties"]
     entry["properties"] = {name: {k: v for k, v in sub.items() if k != "default"} for name, sub in physics.items()}
     return schema
-
-
-#: The name of the config's own model (its ``physics``), beside the variants of ``models``.
-PAPER_MODEL = "paper"
 
 
 def model_names(config: dict) -> list[str]:
@@ -634,19 +626,19 @@ def beyond_scans(config: dict) -> dict:
     if wanted & {"s1", "s2"}:
         for n in beyond["n_spins"]:
             r = _realizations_for(beyond["realizations"], beyond["default_realizations"], n)
-            add(f"u_N{n}", PAPER_MODEL, n, u_points, lambda b, u: [mw], r, "s1")
+            add(scan_name("u", n), PAPER_MODEL, n, u_points, lambda b, u: [mw], r, "s1")
     if "s3" in wanted:
         sens = beyond["sensitivity"]
         n, r = sens["n_spins"], sens["realizations"]
         points = [(beyond["b_tesla"], u) for u in sorted(sens["u_mhz"])]
         offsets = [mw, *(canonical_offset(o) for o in sens["mw_offsets"])]
-        add(f"u_N{n}", PAPER_MODEL, n, points, lambda b, u: offsets, r, "s3")
+        add(scan_name("u", n), PAPER_MODEL, n, points, lambda b, u: offsets, r, "s3")
         for model in sens["models"]:
-            add(f"u_N{n}_{model}", model, n, points, lambda b, u: [mw], r, "s3")
+            add(scan_name("u", n, model), model, n, points, lambda b, u: [mw], r, "s3")
     if "s4" in wanted:
         bs = beyond["b_scan"]
         points = [(b, bs["u_mhz"]) for b in sorted(bs["b_tesla"])]
-        add(f"b_N{bs['n_spins']}", PAPER_MODEL, bs["n_spins"], points,
+        add(scan_name("b", bs["n_spins"]), PAPER_MODEL, bs["n_spins"], points,
             lambda b, u: [b_scan_offset(config, b, "scaled"), b_scan_offset(config, b, "fixed")], bs["realizations"], "s4")  # fmt: skip
     for scan in scans.values():
         scan["offsets"] = {key: sorted(values) for key, values in scan["offsets"].items()}
@@ -658,8 +650,10 @@ def realization_points(config: dict) -> dict:
     """``{(model, n_text, b_text, u_text): {"offsets": sorted offsets, "realizations": R}}``
     of every point whose realizations the requested figures need.
 
-    Points requested twice (by two figures or scans) are computed once, with the union of
-    their microwave offsets and the largest number of realizations.
+    The points are those each figure's specification names
+    (:data:`dnpmbl.pipeline.figures.FIGURES`). Points requested twice (by two figures or
+    scans) are computed once, with the union of their microwave offsets and the largest
+    number of realizations.
     """
     points: dict = {}
 
@@ -668,21 +662,11 @@ def realization_points(config: dict) -> dict:
         entry["offsets"].update(canonical_offset(o) for o in offsets)
         entry["realizations"] = max(entry["realizations"], int(realizations))
 
-    wanted = set(config["figures"])
-    paper = figure_points(config)
-    n, r, mw = config["n_spins"], config["realizations"], config["mw_offset"]
-    if "fig2" in wanted:
-        for b, u in paper["fig2"]:
-            add(PAPER_MODEL, n, b, u, fig2_offsets(config), r)
-    if wanted & {"fig3", "fig5"}:
-        for b, u in paper["fig3_u"]:
-            add(PAPER_MODEL, n, b, u, [mw], r)
-    if "fig3" in wanted:
-        for b, u in paper["fig3_b"]:
-            add(PAPER_MODEL, n, b, u, b_scan_offsets(config, b).values(), r)
-    for scan in beyond_scans(config).values():
-        for b, u in scan["points"]:
-            add(scan["model"], scan["n_spins"], b, u, scan["offsets"][(fmt(b), fmt(u))], scan["realizations"])
+    from .figures import FIGURES  # the figures' specification builds on this module
+
+    for name in config["figures"]:
+        for model, n, b, u, offsets, realizations in FIGURES[name].points(config):
+            add(model, n, b, u, offsets, realizations)
     order = lambda kv: (kv[0][0] != PAPER_MODEL, kv[0][0], int(kv[0][1]), float(kv[0][2]), float(kv[0][3]))  # noqa: E731
     return {key: {"offsets": sorted(v["offsets"]), "realizations": v["realizations"]} for key, v in sorted(points.items(), key=order)}
 

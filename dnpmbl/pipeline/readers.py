@@ -15,7 +15,6 @@ computed results current. What is written, and so the numbers, is decided in
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ from ..params import Parameters
 from ..spin_temperature import SpinTemperature
 from ..strengths import Strengths
 from ..files import mark_damaged, set_aside, set_aside_marked  # noqa: F401 (part of this module's interface)
+from . import paths
 from .io import _PARAM_NAMES, PARAM_FIELDS, POINT_SCHEMAS, REALIZATION_SCHEMA, STATES_SCHEMA
 
 
@@ -75,39 +75,40 @@ def _table_tag(table: pa.Table) -> str | None:
     return tag if isinstance(tag, str) else None
 
 
-#: Where the workflow keeps each kind of file, and the columns whose value the path gives:
-#: ``(pattern, {column: (group, type)})``. A file copied over another is refused.
-PATH_LAYOUTS = {
-    "realization": (
-        re.compile(r"(?:^|/)([a-z][a-z0-9._-]*)/N(\d+)/B([0-9.]+)/U([0-9.]+)/r(\d+)\.parquet$"),
-        {"model": (1, str), "n_spins": (2, int), "b_tesla": (3, float), "u_mhz": (4, float), "realization": (5, int)},
-    ),
-    "point": (
-        re.compile(r"(?:^|/)points/([a-z][a-z0-9._-]*)/N(\d+)/B([0-9.]+)/U([0-9.]+)/[a-z]+\.parquet$"),
-        {"n_spins": (2, int), "b_tesla": (3, float), "u_mhz": (4, float)},
-    ),
-    "scan": (re.compile(r"(?:^|/)scans/([ub]_N(\d+)(?:_[a-z][a-z0-9._-]*)?)\.parquet$"), {"scan": (1, str), "n_spins": (2, int)}),
-    "levels": (re.compile(r"(?:^|/)level_statistics/N(\d+)/U([0-9.]+)\.parquet$"), {"n_spins": (1, int), "u_mhz": (2, float)}),
-    "eigenstates": (
-        re.compile(r"(?:^|/)eigenstates/N(\d+)/U([0-9.]+)/r(\d+)\.parquet$"),
-        {"n_spins": (1, int), "u_mhz": (2, float), "realization": (3, int)},
-    ),
+#: The columns whose value the path of each kind of file gives (:mod:`.paths`), by the
+#: wildcard that holds it. A file copied over another is refused.
+PATH_COLUMNS = {
+    "realization": {"model": "model", "n_spins": "n", "b_tesla": "b", "u_mhz": "u", "realization": "r"},
+    "point": {"n_spins": "n", "b_tesla": "b", "u_mhz": "u"},
+    "scan": {"scan": "scan", "n_spins": "n"},
+    "levels": {"n_spins": "n", "u_mhz": "u"},
+    "eigenstates": {"n_spins": "n", "u_mhz": "u", "realization": "r"},
 }
+
+
+def path_values(path, layout: str) -> dict | None:
+    """``{column: value}`` that ``path`` gives the rows of a file of ``layout`` (a key of
+    :data:`PATH_COLUMNS`), or None for a path outside the workflow's layout."""
+    parsed = paths.parse(Path(path).as_posix(), layout)
+    if parsed is None:
+        return None
+    values = dict(parsed[1])
+    if layout == "scan":
+        values["n"] = paths.parse_scan_name(values["scan"])[1]
+    return {column: values[wildcard] for column, wildcard in PATH_COLUMNS[layout].items()}
 
 
 def check_path_identity(path, table: pa.Table, layout: str) -> None:
     """Check that the rows of ``table`` are what ``path`` says under ``layout`` (a key of
-    :data:`PATH_LAYOUTS`): every row records the model, N, B, U, realization or scan that
+    :data:`PATH_COLUMNS`): every row records the model, N, B, U, realization or scan that
     the path names. A path outside the workflow's layout is not checked."""
-    pattern, columns = PATH_LAYOUTS[layout]
-    match = pattern.search(Path(path).as_posix())
-    if not match:
+    expected_values = path_values(path, layout)
+    if expected_values is None:
         return
-    for name, (group, kind) in columns.items():
+    for name, expected in expected_values.items():
         if name not in table.schema.names:
             continue
         values = set(table.column(name).to_pylist())
-        expected = kind(match.group(group))
         if len(values) > 1:
             raise DataFileError(f"{path}: rows disagree on {name} ({sorted(values, key=str)})", path)
         if values and values != {expected}:
@@ -160,7 +161,8 @@ def read_fits(path) -> list[tuple[float, SpinTemperature]]:
 
 
 def read_figure_table(path, fig: str) -> pa.Table:
-    """Read the table behind one figure (``fig2`` .. ``fig5``), refusing another figure's."""
+    """Read the table behind one figure (a name of :data:`dnpmbl.pipeline.figures.FIGURES`),
+    refusing another figure's."""
     table = read_table(path)
     written = _table_tag(table)
     if written != fig:
