@@ -27,15 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import (
-    PAPER_MODEL,
-    eigenstates_job_seconds,
-    fig4_realizations,
-    figure_points,
-    fmt,
-    realization_job_seconds,
-    realization_points,
-)
+from .config import PAPER_MODEL, fig4_realizations, figure_points, fmt, realization_points
+from .costs import eigenstates_job_seconds, realization_job_seconds
 from .paths import benchmark_of, eigenstate_file, figure_files, path, realization_file  # noqa: F401 (the builders: part of this module's interface)
 
 #: The file of the run directory that records each piece.
@@ -61,7 +54,7 @@ class Stage:
 
 def _point_jobs(config: dict, points) -> tuple[list[str], dict[str, float]]:
     """Realization files of the paper model's (B, U) ``points`` and the estimated seconds
-    of each (the estimate model of :func:`.config.estimate_core_seconds`)."""
+    of each (the cost model, :mod:`.costs`)."""
     everything = realization_points(config)
     n = config["n_spins"]
     jobs, estimate = [], {}

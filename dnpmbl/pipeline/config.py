@@ -15,8 +15,9 @@ import jsonschema
 import numpy as np
 import yaml
 
+from ..backend import resolve_stationary
 from ..model import HYPERFINE_MIN_RATIO
-from ..params import HBAR_OVER_KB, MAX_SPINS_STATIONARY, TWO_PI
+from ..params import HBAR_OVER_KB, TWO_PI
 from .paths import PAPER_MODEL, fmt, scan_name  # noqa: F401 (fmt, PAPER_MODEL: part of this module's interface)
 
 
@@ -335,21 +336,19 @@ def model_physics(config: dict, model: str) -> dict:
 
 
 def resolve_automatic(config: dict) -> None:
-    """Replace ``stationary_solver: auto`` by the production solver, pivoted LU on either
-    backend (on the CPU 15-20 % faster per microwave frequency than GTH at N = 12, and
-    within 1e-10 in P_n and 1e-12 of the largest population of it: tested); ``gth``
-    stays the reference."""
-    if config["stationary_solver"] == "auto":
-        config["stationary_solver"] = "lu"
+    """Replace ``stationary_solver: auto`` by the solver it stands for
+    (:func:`dnpmbl.backend.resolve_stationary`)."""
+    config["stationary_solver"] = resolve_stationary(config["stationary_solver"])
 
 
 def check_semantics(config: dict) -> None:
-    """Checks a JSON schema cannot express: parity, memory limits, grid consistency."""
+    """Checks a JSON schema cannot express: parity, grid consistency, the frequencies and
+    the hyperfine coupling at every point computed. (The size limits are the schema's
+    maxima, checked against :data:`dnpmbl.params.MAX_SPINS_STATIONARY` and
+    :data:`dnpmbl.eth.MAX_SPINS_ETH` by the tests.)"""
     fig2, fig3, fig4 = config["fig2"], config["fig3"], config["fig4"]
     if config["backend"] == "gpu" and config["stationary_solver"] == "gth":
         raise ConfigError("config key stationary_solver: gth runs on the cpu only; the gpu backend uses lu (or auto)")
-    if config["n_spins"] > MAX_SPINS_STATIONARY:
-        raise ConfigError(f"config key n_spins: {config['n_spins']} exceeds the memory limit {MAX_SPINS_STATIONARY}")
     for model in config["beyond"]["sensitivity"]["models"]:
         if model not in config["models"]:
             raise ConfigError(
@@ -359,8 +358,6 @@ def check_semantics(config: dict) -> None:
     for n in config["beyond"]["level_statistics"]["n_spins"]:
         if n % 2:
             raise ConfigError(f"config key beyond.level_statistics.n_spins: N = {n} is odd; the Sz = 0 sector needs even N")
-    if max(config["beyond"]["n_spins"]) > MAX_SPINS_STATIONARY and any(f in config["figures"] for f in ("s1", "s2")):
-        raise ConfigError(f"config key beyond.n_spins: the memory limit is N = {MAX_SPINS_STATIONARY}")
     example = fig4["example_n_spins"]
     if example in fig4["n_spins"] and fig4["example_realization"] >= fig4_realizations(config, example):
         raise ConfigError(
@@ -687,49 +684,3 @@ def level_statistics_points(config: dict) -> dict:
 def fig4_realizations(config: dict, n_spins: int) -> int:
     fig4 = config["fig4"]
     return int(fig4["realizations"].get(str(n_spins), fig4["default_realizations"]))
-
-
-#: Per-job seconds measured on a 2-core machine (two single-threaded jobs at a time) in the
-#: quick config: a realization at N = 12 with one microwave frequency, each further one
-#: (pivoted LU, measured warm by bench/core.py), and the Fig. 4 eigenstates per N. Other N
-#: scale with sum_k d_k^3.
-_REALIZATION_S_N12 = 13.0
-_FURTHER_FREQUENCY_S_N12 = 1.8
-_EIGENSTATES_S = {8: 0.64, 10: 0.64, 12: 0.8, 14: 7.4, 16: 600.0}
-
-
-def eigenstates_job_seconds(n: int) -> float:
-    """Estimated core-seconds of one Fig. 4 eigenstate job of N spins."""
-    return _EIGENSTATES_S.get(n, _EIGENSTATES_S[16] * (math.comb(n, n // 2) / 12870) ** 3)
-
-
-def _cube_sum(n: int) -> float:
-    return float(sum((2 * math.comb(n, k)) ** 3 for k in range(n + 1)))
-
-
-def realization_job_seconds(n: int, offsets: int) -> float:
-    """Estimated core-seconds of one realization job of N spins solving ``offsets``
-    microwave frequencies (scaled from N = 12 with sum_k d_k^3)."""
-    per = _REALIZATION_S_N12 + _FURTHER_FREQUENCY_S_N12 * (offsets - 1)
-    return per * _cube_sum(int(n)) / _cube_sum(12)
-
-
-def estimate_core_seconds(config: dict) -> dict:
-    """Rough core-seconds of a validated config, from the per-job times measured on 2
-    cores: ``{"realizations": ..., "eigenstates": ..., "analyses": ..., "total": ...}``."""
-    realizations = 0.0
-    analyses = 0.0
-    points = realization_points(config)
-    for (_, n, _, _), point in points.items():
-        realizations += point["realizations"] * realization_job_seconds(int(n), len(point["offsets"]))
-        # Analyses: ~2,000 core-seconds for the paper config (21 points x 100 realizations).
-        analyses += 2000.0 / 21 * point["realizations"] / 100 * 2 ** (int(n) - 12)
-    eigenstates = 0.0
-    fig4 = config["fig4"]
-    if "fig4" in config["figures"]:
-        for n in fig4["n_spins"]:
-            eigenstates += fig4_realizations(config, n) * len(fig4["u_mhz"]) * eigenstates_job_seconds(n)
-    for (n, _), count in level_statistics_points(config).items():
-        eigenstates += count * eigenstates_job_seconds(int(n))
-    total = realizations + eigenstates + analyses
-    return {"realizations": realizations, "eigenstates": eigenstates, "analyses": analyses, "total": total}

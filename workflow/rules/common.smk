@@ -1,12 +1,11 @@
 # Helpers of the workflow: config validation, the points each figure needs, resources.
-import math
 from pathlib import Path
 
 from snakemake.logging import logger
 
 from dnpmbl.files import set_aside_marked
 
-from dnpmbl.pipeline import paths
+from dnpmbl.pipeline import costs, paths
 from dnpmbl.pipeline.config import (
     ConfigError,
     beyond_scans,
@@ -136,13 +135,6 @@ def scan_settings(wildcards):
     }
 
 
-def scan_mem_mb(wildcards, attempt):
-    """The populations of one point's realizations at a time, and the resamples' copies."""
-    scan = SCANS[wildcards.scan]
-    per_point = 8 * 2 ** (scan["n_spins"] + 1) * scan["realizations"] * 8
-    return int(500 + 3 * per_point / 1e6) * attempt
-
-
 def figure_table_settings(wildcards):
     """The config values the table behind figure ``wildcards.fig`` depends on."""
     return table_settings(wildcards.fig, config)
@@ -152,70 +144,45 @@ def all_targets():
     return targets(config)
 
 
-# --- resources that grow with the problem size -------------------------------------------
-
-
-def sector_dims(n, nucleus=True):
-    return [(2 if nucleus else 1) * math.comb(n, k) for k in range(n + 1)]
-
-
-def ed_mem_mb(wildcards, attempt):
-    """Eigenvectors, strengths and work arrays: ~4x the operator bytes, plus Python."""
-    n = int(wildcards.n)
-    d = sector_dims(n)
-    words = 2 * sum(x * x for x in d) + 2 * sum(a * b for a, b in zip(d, d[1:]))
-    return int(400 + 4 * 8 * words / 1e6) * attempt
-
-
-def ed_runtime(wildcards, attempt):
-    """Minutes: ~10 s per 1.6e10 of sum d^3 on 2 cores (N = 12), with a 5x margin."""
-    d = sector_dims(int(wildcards.n))
-    return int(5 + math.ceil(5 * 10 * sum(x**3 for x in d) / 1.6e10 / 60)) * attempt
-
-
-def steady_mem_mb(wildcards, attempt):
-    return ed_mem_mb(wildcards, attempt)
+# --- resources that grow with the problem size (dnpmbl.pipeline.costs) --------------------
 
 
 def realization_mem_mb(wildcards, attempt):
-    """ED and steady state in one process: the eigenvectors are freed before the rates."""
-    return ed_mem_mb(wildcards, attempt)
+    return costs.realization_mem_mb(int(wildcards.n)) * attempt
 
 
 def realization_runtime(wildcards, attempt):
-    return ed_runtime(wildcards, attempt) + steady_runtime(wildcards, attempt)
+    n_offsets = len(point_offsets(wildcards))
+    return costs.realization_runtime(int(wildcards.n), n_offsets) * attempt
 
 
-def steady_runtime(wildcards, attempt):
-    """Minutes: ~2 s per microwave frequency at N = 12, scaled by sum d^3, 5x margin."""
-    d = sector_dims(int(wildcards.n))
-    per_offset = 2.0 * sum(x**3 for x in d) / 1.6e10
-    n_off = len(point_offsets(wildcards))
-    return int(5 + math.ceil(5 * per_offset * n_off / 60)) * attempt
+# The split layout's two jobs declare what the whole realization takes.
+ed_mem_mb = steady_mem_mb = realization_mem_mb
+ed_runtime = steady_runtime = realization_runtime
 
 
 def point_mem_mb(wildcards, attempt):
-    n = int(wildcards.n)
     point = POINTS[point_key(wildcards)]
-    per_real = 8 * 2 ** (n + 1) * (len(point["offsets"]) + 6)
-    return int(500 + 3 * per_real * point["realizations"] / 1e6) * attempt
+    n_offsets = len(point["offsets"])
+    return costs.point_mem_mb(int(wildcards.n), n_offsets, point["realizations"]) * attempt
+
+
+def scan_mem_mb(wildcards, attempt):
+    scan = SCANS[wildcards.scan]
+    return costs.scan_mem_mb(scan["n_spins"], scan["realizations"]) * attempt
 
 
 def eth_mem_mb(wildcards, attempt):
-    d = math.comb(int(wildcards.n), int(wildcards.n) // 2)
-    return int(300 + 4 * 8 * d * d / 1e6) * attempt
-
-
-def level_runtime(wildcards, attempt):
-    """Minutes: eigenvalues only, a third of :func:`eth_runtime` per realization."""
-    count = LEVEL_POINTS[(wildcards.n, wildcards.u)]
-    d = math.comb(int(wildcards.n), int(wildcards.n) // 2)
-    return int(2 + math.ceil(count * 5 * 100 * (d / 12870) ** 3 / 60)) * attempt
+    return costs.eigenstates_mem_mb(int(wildcards.n)) * attempt
 
 
 def eth_runtime(wildcards, attempt):
-    d = math.comb(int(wildcards.n), int(wildcards.n) // 2)
-    return int(2 + math.ceil(5 * 300 * (d / 12870) ** 3 / 60)) * attempt
+    return costs.eigenstates_runtime(int(wildcards.n)) * attempt
+
+
+def level_runtime(wildcards, attempt):
+    count = LEVEL_POINTS[(wildcards.n, wildcards.u)]
+    return costs.level_statistics_runtime(int(wildcards.n), count) * attempt
 
 
 # --- provenance recorded in every figure table -------------------------------------------
