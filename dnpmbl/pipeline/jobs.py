@@ -1,7 +1,11 @@
 """Helpers shared by the workflow's rule scripts (logging, parameters, provenance).
 
-Rule scripts set ``OPENBLAS_NUM_THREADS`` (and friends) from ``snakemake.threads`` before
-anything imports numpy, then call :func:`start_log`.
+The rule scripts that compute with BLAS (realization and the split pair, eigenstates,
+level_statistics, fit_spin_temperature, kl_divergence, scan) set ``OPENBLAS_NUM_THREADS``
+(and friends) to the rule's ``threads`` before anything imports numpy
+(``workflow/scripts/_setup.py``, ``blas_threads``); fluctuations, perturbative_expansion,
+table_figure and plot_figure leave the BLAS settings as the environment gives them. Every
+rule script then calls :func:`start_log`.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import sys
 import time
 
 from ..params import Parameters
+from .paths import PAPER_MODEL
 
 
 def start_log(log_path: str, name: str) -> logging.Logger:
@@ -113,7 +118,7 @@ def realization_request(smk, params: Parameters) -> tuple[list[float], list[floa
     w = smk.wildcards
     offsets = [float(o) for o in smk.params.offsets]
     omegas = [params.microwave_frequency(o) for o in offsets]
-    model = "" if w.model == "paper" else f"model {w.model} "
+    model = "" if w.model == PAPER_MODEL else f"model {w.model} "
     return offsets, omegas, f"{model}N={w.n} B={w.b} T U={w.u} MHz realization {int(w.r)}"
 
 

@@ -28,7 +28,7 @@ from ..spin_temperature import SpinTemperature
 from ..strengths import Strengths
 from ..files import mark_damaged, set_aside, set_aside_marked  # noqa: F401 (part of this module's interface)
 from . import paths
-from .io import _PARAM_NAMES, PARAM_FIELDS, POINT_SCHEMAS, REALIZATION_SCHEMA, STATES_SCHEMA
+from .io import _PARAM_NAMES, PARAM_FIELDS, POINT_SCHEMAS, REALIZATION_SCHEMA, RENAMED_COLUMNS, STATES_SCHEMA
 
 
 class DataFileError(RuntimeError):
@@ -48,7 +48,7 @@ def read_table(path, schema: pa.Schema | None = None, *, columns=None) -> pa.Tab
     if not path.is_file():
         raise DataFileError(f"{path}: not a regular file", path)
     try:
-        table = pq.read_table(path, columns=columns)
+        table = _renamed(pq.read_table(path, columns=_former_names(path, columns)))
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise DataFileError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})", path) from None
     if schema is not None:
@@ -62,6 +62,28 @@ def read_table(path, schema: pa.Schema | None = None, *, columns=None) -> pa.Tab
                     f"{path}: column {field.name!r} has type {table.schema.field(field.name).type}, expected {field.type}", path
                 )
     return table
+
+
+def _former_names(path, columns):
+    """``columns`` as the file at ``path`` names them: a column renamed since the file was
+    written (:data:`dnpmbl.pipeline.io.RENAMED_COLUMNS`) under its former name."""
+    if columns is None or not any(name in RENAMED_COLUMNS for name in columns):
+        return columns
+    names = set(pq.read_schema(path).names)
+    return [
+        RENAMED_COLUMNS[name] if name in RENAMED_COLUMNS and name not in names and RENAMED_COLUMNS[name] in names else name
+        for name in columns
+    ]
+
+
+def _renamed(table: pa.Table) -> pa.Table:
+    """``table`` with each column of a former name (:data:`~dnpmbl.pipeline.io.RENAMED_COLUMNS`)
+    under its current name, where the current one is not there already."""
+    names = table.schema.names
+    former = {old: new for new, old in RENAMED_COLUMNS.items() if old in names and new not in names}
+    if not former:
+        return table
+    return table.rename_columns([former.get(name, name) for name in names])
 
 
 def _table_tag(table: pa.Table) -> str | None:
