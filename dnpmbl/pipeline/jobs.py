@@ -14,7 +14,7 @@ import logging
 import sys
 import time
 
-from ..params import Parameters
+from ..params import PHYSICS_DEFAULTS, Parameters
 from .paths import PAPER_MODEL
 
 
@@ -34,21 +34,10 @@ def start_log(log_path: str, name: str) -> logging.Logger:
 
 
 def parameters_from_config(physics: dict, n_spins: int, b_tesla: float, u_mhz: float) -> Parameters:
-    """Parameters of one (N, B, U) point from the config's ``physics`` slice."""
-    return Parameters.from_units(
-        int(n_spins),
-        b_tesla=float(b_tesla),
-        u_mhz=float(u_mhz),
-        d_mhz=physics["d_mhz"],
-        omega_e_ghz=physics["omega_e_ghz"],
-        delta_omega_e_mhz=physics["delta_omega_e_mhz"],
-        omega_n_mhz=physics["omega_n_mhz"],
-        omega_1_khz=physics["omega_1_khz"],
-        t1e_s=physics["t1e_s"],
-        t2e_s=physics["t2e_s"],
-        beta_per_kelvin=physics["beta_per_kelvin"],
-        b_ref_tesla=physics["b_ref_tesla"],
-    )
+    """Parameters of one (N, B, U) point from the config's ``physics`` slice (every key of
+    :data:`dnpmbl.params.PHYSICS_DEFAULTS` that :meth:`Parameters.from_units` takes)."""
+    units = {key: physics[key] for key in PHYSICS_DEFAULTS if key != "zeeman_shifts"}
+    return Parameters.from_units(int(n_spins), b_tesla=float(b_tesla), u_mhz=float(u_mhz), **units)
 
 
 def point_columns(n_spins: int, wildcards, offset: float) -> dict:
