@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 import dnpmbl  # noqa: E402  (first: it quiets the BLAS pools before numpy loads)
 import numpy as np  # noqa: E402
 import scipy.linalg  # noqa: E402
-from dnpmbl.backend import get_backend  # noqa: E402
+from dnpmbl.backend import AUTO_STATIONARY, STATIONARY_CHOICES, get_backend, resolve_stationary  # noqa: E402
 from dnpmbl.diagonalization import diagonalize  # noqa: E402
 from dnpmbl.eth import eigenstate_diagnostics  # noqa: E402
 from dnpmbl.realization import stationary_all_frequencies  # noqa: E402
@@ -181,14 +181,14 @@ def main() -> int:
     )
     parser.add_argument("--backend", choices=("cpu", "gpu"), default="cpu", help="where to run the physics core")
     parser.add_argument(
-        "--stationary-solver", choices=("auto", "gth", "lu"), default="auto", help="auto: lu (the production solver)"
+        "--stationary-solver", choices=STATIONARY_CHOICES, default="auto", help=f"auto: {AUTO_STATIONARY} (the production solver)"
     )
     parser.add_argument("--cpu-max", type=int, default=12, help="with --backend gpu: largest N also timed on the CPU")
     parser.add_argument("--eth-sizes", type=int, nargs="*", default=[], help="N of Fig. 4 eigenstate timings")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--eth", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    solver = "lu" if args.stationary_solver == "auto" else args.stationary_solver
+    solver = resolve_stationary(args.stationary_solver)
     if args.one is not None:
         res = run_one(
             args.one, args.repeats, args.frequencies, args.one <= args.dense_max, not args.system_malloc, args.backend, solver

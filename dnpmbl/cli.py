@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .backend import BACKENDS, BackendError, get_backend
+from .backend import BACKENDS, STATIONARY_CHOICES, BackendError, get_backend, resolve_stationary
 from .files import OutputPathError, atomic_path, check_output, file_kind
 from .model import realization_couplings
 from .params import MAX_SPINS_STATIONARY, Parameters
@@ -237,7 +237,7 @@ def main(argv=None) -> int:
         help="where to compute: cpu (numpy/SciPy, the reference) or gpu (CuPy); default cpu",
     )  # fmt: skip
     so.add_argument(
-        "--stationary-solver", choices=("auto", "gth", "lu"), default="auto",
+        "--stationary-solver", choices=STATIONARY_CHOICES, default="auto",
         help="lu (pivoted LU, the faster), gth (subtraction-free, the reference, CPU only) or auto (lu)",
     )  # fmt: skip
     args = parser.parse_args(argv)
@@ -254,7 +254,7 @@ def main(argv=None) -> int:
 
     targets = check_outputs(args)
     problem = load_problem(args.problem)
-    solver = "lu" if args.stationary_solver == "auto" else args.stationary_solver
+    solver = resolve_stationary(args.stationary_solver)
     try:
         backend = get_backend(args.backend, stationary=solver)
     except BackendError as exc:

@@ -2,11 +2,13 @@
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
 from dnpmbl.pipeline.config import fig3_b_offsets, fmt, realization_points, validate_config
+from dnpmbl.pipeline.figures import table_settings
 from dnpmbl.pipeline.io import POINT_SCHEMAS, write_point_table
 from dnpmbl.pipeline.readers import DataFileError
 from dnpmbl.pipeline.tables import FIGURE_TABLES, U_SCAN_CONVENTION, at_offset, fig3_table, figure_table, join_points
@@ -86,8 +88,10 @@ def _fig3_config(convention):
 
 
 def _fig3_settings(config):
-    """What figure_table_settings (workflow/rules/common.smk) gives the Fig. 3 table."""
-    return {"offset": config["mw_offset"], "b_offsets": fig3_b_offsets(config), "pe_order": 2}
+    """What the Fig. 3 specification gives its table (dnpmbl.pipeline.figures)."""
+    settings = table_settings("fig3", config)
+    assert settings == {"offset": config["mw_offset"], "b_offsets": fig3_b_offsets(config), "pe_order": 2}
+    return settings
 
 
 def test_fig3_table_holds_both_conventions_and_their_rows_agree_at_b_ref(tmp_path):
@@ -130,3 +134,154 @@ def test_fig3_table_without_a_conventions_offset_names_the_file(tmp_path):
     message = str(err.value)
     assert str(tmp_path / "right" / "B6.7" / "U15" / "fit.parquet") in message
     assert "offset -0.25" in message and "B = 6.7 T" in message and "fixed convention" in message
+
+
+# --- the other figures' tables, from tiny files written as the rules write them -------------
+
+
+def _kl_file(directory, b, u, offsets):
+    rows = [
+        {field.name: _value(field, b, u, o) for field in POINT_SCHEMAS["kl"]} | {"b_tesla": b, "u_mhz": u, "offset": o, "kl_mean": 0.01 * u}
+        for o in offsets
+    ]
+    path = directory / f"B{fmt(b)}" / f"U{fmt(u)}" / "kl.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_point_table(rows, path, "kl")
+    return path
+
+
+def test_fig2_and_fig5_tables_join_the_point_analyses(tmp_path):
+    offsets = [-1.0, -0.5, 0.5]
+    points = {u: _point_files(tmp_path, 3.35, u, offsets) for u in (2.0, 15.0)}
+    inputs = {kind: [points[u][kind] for u in (2.0, 15.0)] for kind in ("fit", "fluctuations", "pe")}
+    fig2 = figure_table("fig2", inputs, {}, {"git_commit": "abc"})
+    assert list(zip(fig2["u_mhz"], fig2["offset"])) == [(u, o) for u in (2.0, 15.0) for o in offsets]
+    assert {"p_n_fm", "p_n_mean", "p_n_pe2_finite"} <= set(fig2.columns) and set(fig2["git_commit"]) == {"abc"}
+    inputs = {"kl": [_kl_file(tmp_path, 3.35, u, offsets) for u in (2.0, 15.0)], "fluctuations": inputs["fluctuations"]}
+    fig5 = figure_table("fig5", inputs, {"offset": -0.5}, {})
+    assert list(fig5["u_mhz"]) == [2.0, 15.0] and list(fig5["offset"]) == [-0.5, -0.5]
+    assert list(fig5["kl_mean"]) == [0.02, 0.15]
+    assert "kl_per_realization" not in fig5.columns
+
+
+def test_a_copy_of_another_points_table_is_refused(tmp_path):
+    from dnpmbl.pipeline.tables import read_frames
+
+    a = _point_files(tmp_path / "a", 3.35, 2.0, [-0.5])["fit"]
+    b = _point_files(tmp_path / "b", 3.35, 2.0, [-0.5])["fit"]
+    with pytest.raises(DataFileError, match="a copy of another point's table"):
+        read_frames([a, b], "fit")
+    with pytest.raises(DataFileError, match="no input tables"):
+        read_frames([], "fit")
+
+
+def _eigenstate_frame(n, u, r, seed=0):
+    rng = np.random.default_rng(seed)
+    size = 20
+    sz = rng.uniform(-0.5, 0.5, size=(size, n))
+    frame = pd.DataFrame({"n_spins": n, "u_mhz": u, "realization": r, "seed": 1, "index": np.arange(size),
+                          "energy_rad_s": np.sort(rng.normal(size=size))})  # fmt: skip
+    for i in range(n):
+        frame[f"sz_{i + 1}"] = sz[:, i]
+    return frame
+
+
+def test_fig4_tables_average_delta_m_per_point_and_draw_one_realization():
+    from dnpmbl.pipeline.tables import fig4_tables
+
+    frames = [_eigenstate_frame(n, u, r, seed=10 * n + r) for n in (4, 6) for u in (2.0, 45.0) for r in range(3)]
+    table = fig4_tables(frames, example_n_spins=6, example_realization=1, spin=1)
+    a, b = table[table["panel"] == "a"], table[table["panel"] == "b"]
+    assert set(a["n_spins"]) == {6} and set(a["realization"]) == {1} and len(a) == 2 * 20
+    assert list(zip(b["n_spins"], b["u_mhz"])) == [(4, 2.0), (4, 45.0), (6, 2.0), (6, 45.0)]
+    assert (b["realizations"] == 3).all() and (b["delta_m_se"] > 0).all()
+    with pytest.raises(DataFileError, match="no eigenstate file of realization 5"):
+        fig4_tables(frames, example_n_spins=6, example_realization=5, spin=1)
+
+
+def _scan_file(root, name, model, n, us, offsets, ratio=lambda u: u / 10):
+    from dnpmbl.pipeline.io import POINT_SCHEMAS as schemas, SCAN_STATISTICS
+
+    rows = []
+    for u in us:
+        for o in offsets:
+            row = {"scan": name, "model": model, "n_spins": n, "b_tesla": 3.35, "u_mhz": u, "offset": o, "n_realizations": 4,
+                   "omega_n_mhz": 20.0, "d_mhz": 1.0, "zeeman_shifts": "equal"}  # fmt: skip
+            for stat in SCAN_STATISTICS:
+                value = ratio(u) if stat == "ratio" else 0.1
+                row |= {stat: value, f"{stat}_se": 0.01, f"{stat}_boot": [value * 0.99, value * 1.01]}
+            rows.append(row)
+    assert set(rows[0]) == {f.name for f in schemas["scan"]}
+    path = root / "results" / "scans" / f"{name}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_point_table(rows, path, "scan")
+    return path
+
+
+def test_s1_table_keeps_the_paper_model_at_the_offset_without_resamples(tmp_path):
+    scans = [_scan_file(tmp_path, "u_N4", "paper", 4, [2.0, 10.0], [-0.5, -0.3]),
+             _scan_file(tmp_path, "u_N4_wn", "wn", 4, [2.0, 10.0], [-0.5])]  # fmt: skip
+    table = figure_table("s1", {"scans": scans}, {"offset": -0.5}, {})
+    assert set(table["model"]) == {"paper"} and set(table["offset"]) == {-0.5}
+    assert list(table["u_mhz"]) == [2.0, 10.0]
+    assert not [c for c in table.columns if c.endswith("_boot")]
+
+
+def test_scan_crossing_of_a_rising_ratio():
+    from dnpmbl.pipeline.tables import scan_crossings
+
+    scan = pd.DataFrame({"u_mhz": [2.0, 6.0, 10.0], "ratio": [0.5, 0.8, 1.0]})
+    scan["ratio_boot"] = [[v, v] for v in scan["ratio"]]
+    result = scan_crossings(scan, "ratio", 0.9, rising=True)
+    assert 6.0 < result["u_c"] < 10.0 and result["u_c"] == pytest.approx(8.0)
+
+
+def test_s3_table_names_each_variant_by_what_it_changes(tmp_path):
+    from dnpmbl.pipeline.tables import describe_change
+
+    assert describe_change("omega_n_mhz", 13.5) == "w_n = 13.5 MHz"
+    assert describe_change("zeeman_shifts", "random") == "random Zeeman shifts"
+    assert describe_change("zeeman_shifts", "equal") == "equally spaced Zeeman shifts"
+    assert describe_change("t1e_s", 2.0) == "t1e_s = 2"
+    scans = [_scan_file(tmp_path, "u_N6", "paper", 6, [2.0, 6.0, 10.0], [-0.5, -0.3]),
+             _scan_file(tmp_path, "u_N6_wn", "wn", 6, [2.0, 6.0, 10.0], [-0.5])]  # fmt: skip
+    settings = {"offset": -0.5, "n_spins": 6, "ratio": 0.4, "models": {"wn": {"omega_n_mhz": 13.5}}}
+    table = figure_table("s3", {"scans": scans}, settings, {})
+    assert list(dict.fromkeys(table["variant"])) == ["paper model, offset -0.5", "offset -0.3", "w_n = 13.5 MHz"]
+    assert table["u_c_ratio"].iloc[0] == pytest.approx(4.0)
+    with pytest.raises(DataFileError, match="no scan at the sensitivity N"):
+        figure_table("s3", {"scans": scans}, dict(settings, n_spins=8), {})
+
+
+def test_s4_table_holds_both_conventions_with_their_detuning(tmp_path):
+    from dnpmbl.pipeline.io import POINT_SCHEMAS as schemas
+
+    fields = (2.5, 3.35)
+    fixed = {fmt(b): -0.5 * 3.35 / b for b in fields}
+    rows = []
+    for b in fields:
+        for o in sorted({-0.5, fixed[fmt(b)]}):
+            rows.append({"scan": "b_N4", "model": "paper", "n_spins": 4, "b_tesla": b, "u_mhz": 15.0, "offset": o,
+                         "n_realizations": 4, "omega_n_mhz": 20.0, "d_mhz": 1.0, "zeeman_shifts": "equal",
+                         **{f"{s}{x}": 0.1 for s in ("p_n_mean", "p_n_fm", "ratio", "p_n_std", "kl_mean") for x in ("", "_se")},
+                         **{f"{s}_boot": [0.1] for s in ("p_n_mean", "p_n_fm", "ratio", "p_n_std", "kl_mean")}})  # fmt: skip
+    scan = tmp_path / "results" / "scans" / "b_N4.parquet"
+    scan.parent.mkdir(parents=True)
+    write_point_table(rows, scan, "scan")
+    pe = []
+    for b in fields:
+        pe_rows = [{f.name: _value(f, b, 15.0, r["offset"]) for f in schemas["pe"]} | {"n_spins": 4, "b_tesla": b, "u_mhz": 15.0,
+                   "offset": r["offset"]} for r in rows if r["b_tesla"] == b]  # fmt: skip
+        path = tmp_path / "results" / "points" / "paper" / "N4" / f"B{fmt(b)}" / "U15" / "pe.parquet"
+        path.parent.mkdir(parents=True)
+        write_point_table(pe_rows, path, "pe")
+        pe.append(path)
+    settings = {"scaled": {fmt(b): -0.5 for b in fields}, "fixed": fixed, "pe_order": 2, "delta_omega_e_mhz": 54.0,
+                "b_ref_tesla": 3.35}  # fmt: skip
+    table = figure_table("s4", {"scans": [scan], "pe": pe}, settings, {})
+    assert list(zip(table["convention"], table["b_tesla"])) == [("fixed", 2.5), ("fixed", 3.35), ("scaled", 2.5), ("scaled", 3.35)]
+    fixed_rows = table[table["convention"] == "fixed"]
+    assert np.allclose(fixed_rows["detuning_mhz"], -27.0)  # fixed in MHz: -0.5 dw_e(b_ref)
+    scaled_rows = table[table["convention"] == "scaled"]
+    assert np.allclose(scaled_rows["detuning_mhz"], -27.0 * scaled_rows["b_tesla"] / 3.35)
+    assert (table["p_n_pe"] == table["p_n_pe2_continuum"]).all()

@@ -27,15 +27,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import (
-    PAPER_MODEL,
-    eigenstates_job_seconds,
-    fig4_realizations,
-    figure_points,
-    fmt,
-    realization_job_seconds,
-    realization_points,
-)
+from .config import PAPER_MODEL, fig4_realizations, figure_points, fmt, realization_points
+from .costs import eigenstates_job_seconds, realization_job_seconds
+from .paths import benchmark_of, eigenstate_file, figure_files, path, realization_file  # noqa: F401 (the builders: part of this module's interface)
 
 #: The file of the run directory that records each piece.
 PIECES = "campaign.jsonl"
@@ -55,21 +49,12 @@ class Stage:
     @property
     def targets(self) -> list[str]:
         """What Snakemake is asked for: the jobs, then the figures' PDF, PNG and CSV."""
-        return self.jobs + [f"results/figures/{fig}.{ext}" for fig in self.figures for ext in ("pdf", "png", "csv")]
-
-
-def realization_file(model: str, n: int | str, b: float | str, u: float | str, r: int) -> str:
-    """The table of realization ``r`` of a point (the workflow's path)."""
-    return f"results/realizations/{model}/N{n}/B{fmt(float(b))}/U{fmt(float(u))}/r{r:04d}.parquet"
-
-
-def eigenstate_file(n: int, u: float, r: int) -> str:
-    return f"results/eigenstates/N{n}/U{fmt(u)}/r{r:04d}.parquet"
+        return self.jobs + [file for fig in self.figures for file in figure_files(fig)]
 
 
 def _point_jobs(config: dict, points) -> tuple[list[str], dict[str, float]]:
     """Realization files of the paper model's (B, U) ``points`` and the estimated seconds
-    of each (the estimate model of :func:`.config.estimate_core_seconds`)."""
+    of each (the cost model, :mod:`.costs`)."""
     everything = realization_points(config)
     n = config["n_spins"]
     jobs, estimate = [], {}
@@ -119,13 +104,6 @@ def stages(config: dict) -> list[Stage]:
     return [s for s in out if s.jobs or s.figures]
 
 
-def _benchmark_file(job: str) -> str:
-    """The ``benchmarks/`` file of a job's result file (realization or eigenstates rule)."""
-    if job.startswith("results/realizations/"):
-        return "benchmarks/realization/" + job[len("results/realizations/") :].replace(".parquet", ".tsv")
-    return "benchmarks/" + job[len("results/") :].replace(".parquet", ".tsv")
-
-
 def read_benchmark(path: Path) -> dict | None:
     """``{"s", "cpu_time", "max_rss"}`` of a Snakemake benchmark file (None if absent or
     unreadable: a job killed before it finished)."""
@@ -170,7 +148,7 @@ def progress(run_dir, config: dict) -> list[StageProgress]:
         measured: dict[str, list[float]] = {}
         unfinished: list[str] = []
         for job in stage.jobs:
-            bench = read_benchmark(run_dir / _benchmark_file(job)) if (run_dir / job).exists() else None
+            bench = read_benchmark(run_dir / benchmark_of(job)) if (run_dir / job).exists() else None
             if bench is None:
                 unfinished.append(job)
                 continue
@@ -182,7 +160,7 @@ def progress(run_dir, config: dict) -> list[StageProgress]:
         for job in unfinished:
             same = measured.get(job.rsplit("/", 1)[0])
             left += statistics.median(same) if same else stage.estimate_s[job]
-        drawn = [f for f in stage.figures if (run_dir / f"results/figures/{f}.png").exists()]
+        drawn = [f for f in stage.figures if (run_dir / path("figure", fig=f, ext="png")).exists()]
         out.append(StageProgress(stage.name, done, len(stage.jobs), seconds, cpu, left, stage.figures, drawn))
     return out
 
@@ -275,7 +253,7 @@ def publish(run_dir, config: dict, folder) -> list[str]:
         if row.done < row.total:
             continue
         for fig in stage.figures:
-            sources = [run_dir / "results" / "figures" / f"{fig}.{ext}" for ext in ("png", "csv")]
+            sources = [run_dir / path("figure", fig=fig, ext=ext) for ext in ("png", "csv")]
             if not all(p.exists() for p in sources):
                 continue
             folder.mkdir(parents=True, exist_ok=True)

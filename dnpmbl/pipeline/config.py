@@ -15,19 +15,16 @@ import jsonschema
 import numpy as np
 import yaml
 
+from ..backend import resolve_stationary
 from ..model import HYPERFINE_MIN_RATIO
-from ..params import HBAR_OVER_KB, MAX_SPINS_STATIONARY, TWO_PI
+from ..params import HBAR_OVER_KB, TWO_PI
+from .paths import PAPER_MODEL, fmt, scan_name  # noqa: F401 (fmt, PAPER_MODEL: part of this module's interface)
 
 
 class ConfigError(ValueError):
     """A configuration value is wrong; the message names the key."""
 
 
-def fmt(x: float) -> str:
-    """Compact, stable text for a number in a file name, never in exponent notation (paths
-    match the workflow's ``[0-9.]+``): 3.35 -> '3.35', 15.0 -> '15', 1e-05 -> '0.00001'.
-    At most 10 significant digits."""
-    return np.format_float_positional(float(x), precision=10, unique=True, fractional=False, trim="-")
 
 
 def _strict_integer(checker, instance) -> bool:
@@ -186,7 +183,9 @@ def validate_config(config: dict, schema_path) -> dict:
     if not isinstance(config, dict):
         raise ConfigError(f"config must be a mapping, got {type(config).__name__}")
     schema = with_model_properties(load_schema(schema_path))
-    config = _coerce_numbers(copy.deepcopy(config), schema)
+    config = copy.deepcopy(config)
+    _drop_removed_keys(config)
+    config = _coerce_numbers(config, schema)
     _check_keys_and_numbers(config)
     validator = _with_defaults(jsonschema.Draft7Validator)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
@@ -196,6 +195,19 @@ def validate_config(config: dict, schema_path) -> dict:
     check_semantics(config)
     resolve_automatic(config)
     return config
+
+
+def _drop_removed_keys(config: dict) -> None:
+    """Keys of earlier versions: accepted where they ask for what is now the only behaviour,
+    refused with the reason otherwise."""
+    if "realization_jobs" in config:
+        if config["realization_jobs"] != "combined":
+            raise ConfigError(
+                f"config key realization_jobs: {config['realization_jobs']!r} is no longer offered: the split "
+                "layout (diagonalization and stationary states as two jobs) was removed, being 16 % slower "
+                "at N = 12 than one job per realization; delete the key"
+            )
+        del config["realization_jobs"]
 
 
 #: A number as YAML or Snakemake's ``--config`` may hand it over as text: ``1e-6`` (YAML 1.1
@@ -325,10 +337,6 @@ def with_model_properties(schema: dict) -> dict:
     return schema
 
 
-#: The name of the config's own model (its ``physics``), beside the variants of ``models``.
-PAPER_MODEL = "paper"
-
-
 def model_names(config: dict) -> list[str]:
     return [PAPER_MODEL, *sorted(config["models"])]
 
@@ -343,21 +351,19 @@ def model_physics(config: dict, model: str) -> dict:
 
 
 def resolve_automatic(config: dict) -> None:
-    """Replace ``stationary_solver: auto`` by the production solver, pivoted LU on either
-    backend (on the CPU 15-20 % faster per microwave frequency than GTH at N = 12, and
-    within 1e-10 in P_n and 1e-12 of the largest population of it: tested); ``gth``
-    stays the reference."""
-    if config["stationary_solver"] == "auto":
-        config["stationary_solver"] = "lu"
+    """Replace ``stationary_solver: auto`` by the solver it stands for
+    (:func:`dnpmbl.backend.resolve_stationary`)."""
+    config["stationary_solver"] = resolve_stationary(config["stationary_solver"])
 
 
 def check_semantics(config: dict) -> None:
-    """Checks a JSON schema cannot express: parity, memory limits, grid consistency."""
+    """Checks a JSON schema cannot express: parity, grid consistency, the frequencies and
+    the hyperfine coupling at every point computed. (The size limits are the schema's
+    maxima, checked against :data:`dnpmbl.params.MAX_SPINS_STATIONARY` and
+    :data:`dnpmbl.eth.MAX_SPINS_ETH` by the tests.)"""
     fig2, fig3, fig4 = config["fig2"], config["fig3"], config["fig4"]
     if config["backend"] == "gpu" and config["stationary_solver"] == "gth":
         raise ConfigError("config key stationary_solver: gth runs on the cpu only; the gpu backend uses lu (or auto)")
-    if config["n_spins"] > MAX_SPINS_STATIONARY:
-        raise ConfigError(f"config key n_spins: {config['n_spins']} exceeds the memory limit {MAX_SPINS_STATIONARY}")
     for model in config["beyond"]["sensitivity"]["models"]:
         if model not in config["models"]:
             raise ConfigError(
@@ -367,8 +373,6 @@ def check_semantics(config: dict) -> None:
     for n in config["beyond"]["level_statistics"]["n_spins"]:
         if n % 2:
             raise ConfigError(f"config key beyond.level_statistics.n_spins: N = {n} is odd; the Sz = 0 sector needs even N")
-    if max(config["beyond"]["n_spins"]) > MAX_SPINS_STATIONARY and any(f in config["figures"] for f in ("s1", "s2")):
-        raise ConfigError(f"config key beyond.n_spins: the memory limit is N = {MAX_SPINS_STATIONARY}")
     example = fig4["example_n_spins"]
     if example in fig4["n_spins"] and fig4["example_realization"] >= fig4_realizations(config, example):
         raise ConfigError(
@@ -634,19 +638,19 @@ def beyond_scans(config: dict) -> dict:
     if wanted & {"s1", "s2"}:
         for n in beyond["n_spins"]:
             r = _realizations_for(beyond["realizations"], beyond["default_realizations"], n)
-            add(f"u_N{n}", PAPER_MODEL, n, u_points, lambda b, u: [mw], r, "s1")
+            add(scan_name("u", n), PAPER_MODEL, n, u_points, lambda b, u: [mw], r, "s1")
     if "s3" in wanted:
         sens = beyond["sensitivity"]
         n, r = sens["n_spins"], sens["realizations"]
         points = [(beyond["b_tesla"], u) for u in sorted(sens["u_mhz"])]
         offsets = [mw, *(canonical_offset(o) for o in sens["mw_offsets"])]
-        add(f"u_N{n}", PAPER_MODEL, n, points, lambda b, u: offsets, r, "s3")
+        add(scan_name("u", n), PAPER_MODEL, n, points, lambda b, u: offsets, r, "s3")
         for model in sens["models"]:
-            add(f"u_N{n}_{model}", model, n, points, lambda b, u: [mw], r, "s3")
+            add(scan_name("u", n, model), model, n, points, lambda b, u: [mw], r, "s3")
     if "s4" in wanted:
         bs = beyond["b_scan"]
         points = [(b, bs["u_mhz"]) for b in sorted(bs["b_tesla"])]
-        add(f"b_N{bs['n_spins']}", PAPER_MODEL, bs["n_spins"], points,
+        add(scan_name("b", bs["n_spins"]), PAPER_MODEL, bs["n_spins"], points,
             lambda b, u: [b_scan_offset(config, b, "scaled"), b_scan_offset(config, b, "fixed")], bs["realizations"], "s4")  # fmt: skip
     for scan in scans.values():
         scan["offsets"] = {key: sorted(values) for key, values in scan["offsets"].items()}
@@ -658,8 +662,10 @@ def realization_points(config: dict) -> dict:
     """``{(model, n_text, b_text, u_text): {"offsets": sorted offsets, "realizations": R}}``
     of every point whose realizations the requested figures need.
 
-    Points requested twice (by two figures or scans) are computed once, with the union of
-    their microwave offsets and the largest number of realizations.
+    The points are those each figure's specification names
+    (:data:`dnpmbl.pipeline.figures.FIGURES`). Points requested twice (by two figures or
+    scans) are computed once, with the union of their microwave offsets and the largest
+    number of realizations.
     """
     points: dict = {}
 
@@ -668,21 +674,11 @@ def realization_points(config: dict) -> dict:
         entry["offsets"].update(canonical_offset(o) for o in offsets)
         entry["realizations"] = max(entry["realizations"], int(realizations))
 
-    wanted = set(config["figures"])
-    paper = figure_points(config)
-    n, r, mw = config["n_spins"], config["realizations"], config["mw_offset"]
-    if "fig2" in wanted:
-        for b, u in paper["fig2"]:
-            add(PAPER_MODEL, n, b, u, fig2_offsets(config), r)
-    if wanted & {"fig3", "fig5"}:
-        for b, u in paper["fig3_u"]:
-            add(PAPER_MODEL, n, b, u, [mw], r)
-    if "fig3" in wanted:
-        for b, u in paper["fig3_b"]:
-            add(PAPER_MODEL, n, b, u, b_scan_offsets(config, b).values(), r)
-    for scan in beyond_scans(config).values():
-        for b, u in scan["points"]:
-            add(scan["model"], scan["n_spins"], b, u, scan["offsets"][(fmt(b), fmt(u))], scan["realizations"])
+    from .figures import FIGURES  # the figures' specification builds on this module
+
+    for name in config["figures"]:
+        for model, n, b, u, offsets, realizations in FIGURES[name].points(config):
+            add(model, n, b, u, offsets, realizations)
     order = lambda kv: (kv[0][0] != PAPER_MODEL, kv[0][0], int(kv[0][1]), float(kv[0][2]), float(kv[0][3]))  # noqa: E731
     return {key: {"offsets": sorted(v["offsets"]), "realizations": v["realizations"]} for key, v in sorted(points.items(), key=order)}
 
@@ -703,49 +699,3 @@ def level_statistics_points(config: dict) -> dict:
 def fig4_realizations(config: dict, n_spins: int) -> int:
     fig4 = config["fig4"]
     return int(fig4["realizations"].get(str(n_spins), fig4["default_realizations"]))
-
-
-#: Per-job seconds measured on a 2-core machine (two single-threaded jobs at a time) in the
-#: quick config: a realization at N = 12 with one microwave frequency, each further one
-#: (pivoted LU, measured warm by bench/core.py), and the Fig. 4 eigenstates per N. Other N
-#: scale with sum_k d_k^3.
-_REALIZATION_S_N12 = 13.0
-_FURTHER_FREQUENCY_S_N12 = 1.8
-_EIGENSTATES_S = {8: 0.64, 10: 0.64, 12: 0.8, 14: 7.4, 16: 600.0}
-
-
-def eigenstates_job_seconds(n: int) -> float:
-    """Estimated core-seconds of one Fig. 4 eigenstate job of N spins."""
-    return _EIGENSTATES_S.get(n, _EIGENSTATES_S[16] * (math.comb(n, n // 2) / 12870) ** 3)
-
-
-def _cube_sum(n: int) -> float:
-    return float(sum((2 * math.comb(n, k)) ** 3 for k in range(n + 1)))
-
-
-def realization_job_seconds(n: int, offsets: int) -> float:
-    """Estimated core-seconds of one realization job of N spins solving ``offsets``
-    microwave frequencies (scaled from N = 12 with sum_k d_k^3)."""
-    per = _REALIZATION_S_N12 + _FURTHER_FREQUENCY_S_N12 * (offsets - 1)
-    return per * _cube_sum(int(n)) / _cube_sum(12)
-
-
-def estimate_core_seconds(config: dict) -> dict:
-    """Rough core-seconds of a validated config, from the per-job times measured on 2
-    cores: ``{"realizations": ..., "eigenstates": ..., "analyses": ..., "total": ...}``."""
-    realizations = 0.0
-    analyses = 0.0
-    points = realization_points(config)
-    for (_, n, _, _), point in points.items():
-        realizations += point["realizations"] * realization_job_seconds(int(n), len(point["offsets"]))
-        # Analyses: ~2,000 core-seconds for the paper config (21 points x 100 realizations).
-        analyses += 2000.0 / 21 * point["realizations"] / 100 * 2 ** (int(n) - 12)
-    eigenstates = 0.0
-    fig4 = config["fig4"]
-    if "fig4" in config["figures"]:
-        for n in fig4["n_spins"]:
-            eigenstates += fig4_realizations(config, n) * len(fig4["u_mhz"]) * eigenstates_job_seconds(n)
-    for (n, _), count in level_statistics_points(config).items():
-        eigenstates += count * eigenstates_job_seconds(int(n))
-    total = realizations + eigenstates + analyses
-    return {"realizations": realizations, "eigenstates": eigenstates, "analyses": analyses, "total": total}

@@ -23,6 +23,7 @@ from .. import __version__
 from ..files import atomic_path
 from ..model import zeeman_shifts
 from ..params import Parameters
+from .paths import PAPER_MODEL
 
 
 PARAM_FIELDS = [
@@ -35,7 +36,7 @@ PARAM_FIELDS = [
     pa.field("d_rad_s", pa.float64()),
     pa.field("t1e_s", pa.float64()),
     pa.field("t2e_s", pa.float64()),
-    pa.field("beta_s", pa.float64()),
+    pa.field("beta_lattice_s", pa.float64()),
 ]
 _PARAM_NAMES = {
     "n_spins": "n_spins",
@@ -47,10 +48,14 @@ _PARAM_NAMES = {
     "d_rad_s": "d",
     "t1e_s": "t1e",
     "t2e_s": "t2e",
-    "beta_s": "beta",
+    "beta_lattice_s": "beta",
 }
+#: Parameter columns renamed since files were written with them: ``{name: former name}``.
+#: The readers take a file with the former name as if it had the new one (files of earlier
+#: versions, e.g. a campaign's, stay readable). ``beta_s`` is the spin temperature elsewhere.
+RENAMED_COLUMNS = {"beta_lattice_s": "beta_s"}
 
-#: One row per microwave frequency of one realization (output of the steady-state rule).
+#: One row per microwave frequency of one realization (written by the rule that solves it).
 REALIZATION_SCHEMA = pa.schema(
     [
         pa.field("model", pa.string()),
@@ -208,7 +213,7 @@ def write_table(table: pa.Table, path, *, metadata: dict | None = None) -> None:
         pq.write_table(table, tmp)
 
 
-def realization_table(result, *, b_tesla, u_mhz, seed, realization, offsets, model="paper", zeeman="equal") -> pa.Table:
+def realization_table(result, *, b_tesla, u_mhz, seed, realization, offsets, model=PAPER_MODEL, zeeman="equal") -> pa.Table:
     """Per-frequency table of one solved realization (:data:`REALIZATION_SCHEMA`), with its
     model's name and Zeeman model, and the Zeeman shifts it was computed with."""
     n_freq = result.omega_mw.size

@@ -1,7 +1,11 @@
 """Helpers shared by the workflow's rule scripts (logging, parameters, provenance).
 
-Rule scripts set ``OPENBLAS_NUM_THREADS`` (and friends) from ``snakemake.threads`` before
-anything imports numpy, then call :func:`start_log`.
+The rule scripts that compute with BLAS (realization and the split pair, eigenstates,
+level_statistics, fit_spin_temperature, kl_divergence, scan) set ``OPENBLAS_NUM_THREADS``
+(and friends) to the rule's ``threads`` before anything imports numpy
+(``workflow/scripts/_setup.py``, ``blas_threads``); fluctuations, perturbative_expansion,
+table_figure and plot_figure leave the BLAS settings as the environment gives them. Every
+rule script then calls :func:`start_log`.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ import logging
 import sys
 import time
 
-from ..params import Parameters
+from ..params import PHYSICS_DEFAULTS, Parameters
+from .paths import PAPER_MODEL
 
 
 def start_log(log_path: str, name: str) -> logging.Logger:
@@ -29,21 +34,10 @@ def start_log(log_path: str, name: str) -> logging.Logger:
 
 
 def parameters_from_config(physics: dict, n_spins: int, b_tesla: float, u_mhz: float) -> Parameters:
-    """Parameters of one (N, B, U) point from the config's ``physics`` slice."""
-    return Parameters.from_units(
-        int(n_spins),
-        b_tesla=float(b_tesla),
-        u_mhz=float(u_mhz),
-        d_mhz=physics["d_mhz"],
-        omega_e_ghz=physics["omega_e_ghz"],
-        delta_omega_e_mhz=physics["delta_omega_e_mhz"],
-        omega_n_mhz=physics["omega_n_mhz"],
-        omega_1_khz=physics["omega_1_khz"],
-        t1e_s=physics["t1e_s"],
-        t2e_s=physics["t2e_s"],
-        beta_per_kelvin=physics["beta_per_kelvin"],
-        b_ref_tesla=physics["b_ref_tesla"],
-    )
+    """Parameters of one (N, B, U) point from the config's ``physics`` slice (every key of
+    :data:`dnpmbl.params.PHYSICS_DEFAULTS` that :meth:`Parameters.from_units` takes)."""
+    units = {key: physics[key] for key in PHYSICS_DEFAULTS if key != "zeeman_shifts"}
+    return Parameters.from_units(int(n_spins), b_tesla=float(b_tesla), u_mhz=float(u_mhz), **units)
 
 
 def point_columns(n_spins: int, wildcards, offset: float) -> dict:
@@ -113,7 +107,7 @@ def realization_request(smk, params: Parameters) -> tuple[list[float], list[floa
     w = smk.wildcards
     offsets = [float(o) for o in smk.params.offsets]
     omegas = [params.microwave_frequency(o) for o in offsets]
-    model = "" if w.model == "paper" else f"model {w.model} "
+    model = "" if w.model == PAPER_MODEL else f"model {w.model} "
     return offsets, omegas, f"{model}N={w.n} B={w.b} T U={w.u} MHz realization {int(w.r)}"
 
 

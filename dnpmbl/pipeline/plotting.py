@@ -11,6 +11,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from .figures import FIGURES as SPECIFICATIONS  # noqa: E402
+from .figures import figure  # noqa: E402
+
 STYLE = {
     "font.family": "serif",
     "font.size": 9,
@@ -295,22 +298,13 @@ def figure_s4(table: pd.DataFrame):
         return fig
 
 
-FIGURES = {
-    "fig2": figure2,
-    "fig3": figure3,
-    "fig4": figure4,
-    "fig5": figure5,
-    "s1": figure_s1,
-    "s2": figure_s2,
-    "s3": figure_s3,
-    "s4": figure_s4,
-}
+#: The drawing function of each figure, as its specification names it (:mod:`.figures`).
+FIGURES = {name: globals()[spec.plot] for name, spec in SPECIFICATIONS.items()}
 
 
 def draw(name: str, table: pd.DataFrame):
-    if name not in FIGURES:
-        raise ValueError(f"unknown figure {name!r}; one of {sorted(FIGURES)}")
-    return FIGURES[name](table)
+    """Figure ``name`` drawn from the table behind it."""
+    return FIGURES[figure(name).name](table)
 
 
 def save(fig, pdf_path, png_path) -> None:

@@ -15,7 +15,6 @@ computed results current. What is written, and so the numbers, is decided in
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,8 @@ from ..model import realization_couplings, realization_shifts
 from ..params import Parameters
 from ..spin_temperature import SpinTemperature
 from ..files import mark_damaged, set_aside, set_aside_marked  # noqa: F401 (part of this module's interface)
-from .io import _PARAM_NAMES, PARAM_FIELDS, POINT_SCHEMAS, REALIZATION_SCHEMA, STATES_SCHEMA
+from . import paths
+from .io import _PARAM_NAMES, PARAM_FIELDS, POINT_SCHEMAS, REALIZATION_SCHEMA, RENAMED_COLUMNS, STATES_SCHEMA
 
 
 class DataFileError(RuntimeError):
@@ -46,7 +46,7 @@ def read_table(path, schema: pa.Schema | None = None, *, columns=None) -> pa.Tab
     if not path.is_file():
         raise DataFileError(f"{path}: not a regular file", path)
     try:
-        table = pq.read_table(path, columns=columns)
+        table = _renamed(pq.read_table(path, columns=_former_names(path, columns)))
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise DataFileError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})", path) from None
     if schema is not None:
@@ -62,6 +62,28 @@ def read_table(path, schema: pa.Schema | None = None, *, columns=None) -> pa.Tab
     return table
 
 
+def _former_names(path, columns):
+    """``columns`` as the file at ``path`` names them: a column renamed since the file was
+    written (:data:`dnpmbl.pipeline.io.RENAMED_COLUMNS`) under its former name."""
+    if columns is None or not any(name in RENAMED_COLUMNS for name in columns):
+        return columns
+    names = set(pq.read_schema(path).names)
+    return [
+        RENAMED_COLUMNS[name] if name in RENAMED_COLUMNS and name not in names and RENAMED_COLUMNS[name] in names else name
+        for name in columns
+    ]
+
+
+def _renamed(table: pa.Table) -> pa.Table:
+    """``table`` with each column of a former name (:data:`~dnpmbl.pipeline.io.RENAMED_COLUMNS`)
+    under its current name, where the current one is not there already."""
+    names = table.schema.names
+    former = {old: new for new, old in RENAMED_COLUMNS.items() if old in names and new not in names}
+    if not former:
+        return table
+    return table.rename_columns([former.get(name, name) for name in names])
+
+
 def _table_tag(table: pa.Table) -> str | None:
     """The ``table`` tag :func:`dnpmbl.pipeline.io.write_table` recorded in the ``dnpmbl``
     metadata, if any."""
@@ -73,39 +95,40 @@ def _table_tag(table: pa.Table) -> str | None:
     return tag if isinstance(tag, str) else None
 
 
-#: Where the workflow keeps each kind of file, and the columns whose value the path gives:
-#: ``(pattern, {column: (group, type)})``. A file copied over another is refused.
-PATH_LAYOUTS = {
-    "realization": (
-        re.compile(r"(?:^|/)([a-z][a-z0-9._-]*)/N(\d+)/B([0-9.]+)/U([0-9.]+)/r(\d+)\.parquet$"),
-        {"model": (1, str), "n_spins": (2, int), "b_tesla": (3, float), "u_mhz": (4, float), "realization": (5, int)},
-    ),
-    "point": (
-        re.compile(r"(?:^|/)points/([a-z][a-z0-9._-]*)/N(\d+)/B([0-9.]+)/U([0-9.]+)/[a-z]+\.parquet$"),
-        {"n_spins": (2, int), "b_tesla": (3, float), "u_mhz": (4, float)},
-    ),
-    "scan": (re.compile(r"(?:^|/)scans/([ub]_N(\d+)(?:_[a-z][a-z0-9._-]*)?)\.parquet$"), {"scan": (1, str), "n_spins": (2, int)}),
-    "levels": (re.compile(r"(?:^|/)level_statistics/N(\d+)/U([0-9.]+)\.parquet$"), {"n_spins": (1, int), "u_mhz": (2, float)}),
-    "eigenstates": (
-        re.compile(r"(?:^|/)eigenstates/N(\d+)/U([0-9.]+)/r(\d+)\.parquet$"),
-        {"n_spins": (1, int), "u_mhz": (2, float), "realization": (3, int)},
-    ),
+#: The columns whose value the path of each kind of file gives (:mod:`.paths`), by the
+#: wildcard that holds it. A file copied over another is refused.
+PATH_COLUMNS = {
+    "realization": {"model": "model", "n_spins": "n", "b_tesla": "b", "u_mhz": "u", "realization": "r"},
+    "point": {"n_spins": "n", "b_tesla": "b", "u_mhz": "u"},
+    "scan": {"scan": "scan", "n_spins": "n"},
+    "levels": {"n_spins": "n", "u_mhz": "u"},
+    "eigenstates": {"n_spins": "n", "u_mhz": "u", "realization": "r"},
 }
+
+
+def path_values(path, layout: str) -> dict | None:
+    """``{column: value}`` that ``path`` gives the rows of a file of ``layout`` (a key of
+    :data:`PATH_COLUMNS`), or None for a path outside the workflow's layout."""
+    parsed = paths.parse(Path(path).as_posix(), layout)
+    if parsed is None:
+        return None
+    values = dict(parsed[1])
+    if layout == "scan":
+        values["n"] = paths.parse_scan_name(values["scan"])[1]
+    return {column: values[wildcard] for column, wildcard in PATH_COLUMNS[layout].items()}
 
 
 def check_path_identity(path, table: pa.Table, layout: str) -> None:
     """Check that the rows of ``table`` are what ``path`` says under ``layout`` (a key of
-    :data:`PATH_LAYOUTS`): every row records the model, N, B, U, realization or scan that
+    :data:`PATH_COLUMNS`): every row records the model, N, B, U, realization or scan that
     the path names. A path outside the workflow's layout is not checked."""
-    pattern, columns = PATH_LAYOUTS[layout]
-    match = pattern.search(Path(path).as_posix())
-    if not match:
+    expected_values = path_values(path, layout)
+    if expected_values is None:
         return
-    for name, (group, kind) in columns.items():
+    for name, expected in expected_values.items():
         if name not in table.schema.names:
             continue
         values = set(table.column(name).to_pylist())
-        expected = kind(match.group(group))
         if len(values) > 1:
             raise DataFileError(f"{path}: rows disagree on {name} ({sorted(values, key=str)})", path)
         if values and values != {expected}:
@@ -158,7 +181,8 @@ def read_fits(path) -> list[tuple[float, SpinTemperature]]:
 
 
 def read_figure_table(path, fig: str) -> pa.Table:
-    """Read the table behind one figure (``fig2`` .. ``fig5``), refusing another figure's."""
+    """Read the table behind one figure (a name of :data:`dnpmbl.pipeline.figures.FIGURES`),
+    refusing another figure's."""
     table = read_table(path)
     written = _table_tag(table)
     if written != fig:

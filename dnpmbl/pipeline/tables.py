@@ -8,7 +8,8 @@ import pandas as pd
 from ..crossover import R_MIDPOINT, crossing_with_error, mean_statistic
 from ..eth import EigenstateDiagnostics
 from ..statistics import resample_indices
-from .config import fmt
+from .figures import FIGURES, figure
+from .paths import PAPER_MODEL, fmt
 from .io import EIGENSTATE_SCHEMA, SCAN_STATISTICS
 from .readers import DataFileError, check_path_identity, read_point_table, read_table
 
@@ -138,7 +139,7 @@ def fig4_tables(frames: list[pd.DataFrame], *, example_n_spins: int, example_rea
     return pd.concat(rows_a + [pd.DataFrame(rows_b)], ignore_index=True)
 
 
-# --- the table behind each figure: one function per figure, one dispatch table ------------
+# --- the table behind each figure: one function per figure (named by its specification) --
 
 
 def fig2_table(inputs, settings: dict) -> pd.DataFrame:
@@ -253,7 +254,7 @@ def s1_table(inputs, settings: dict) -> pd.DataFrame:
     """Finite-size scaling: mean exact P_n, P_n^FM, their ratio, std(P_n) and mean D_KL
     against U per N, paper model, at the config's offset (inputs: scans)."""
     scans = read_scans(inputs["scans"])
-    scans = scans[scans["model"] == "paper"]
+    scans = scans[scans["model"] == PAPER_MODEL]
     return _without_resamples(at_offset(scans, float(settings["offset"]))).sort_values(["n_spins", "u_mhz"]).reset_index(drop=True)
 
 
@@ -295,7 +296,7 @@ def level_crossings(frames: list[pd.DataFrame], n_resamples: int) -> list[dict]:
 def s2_table(inputs, settings: dict) -> pd.DataFrame:
     """Crossover U_c per marker and N, with bootstrap errors (inputs: scans, levels)."""
     scans = at_offset(read_scans(inputs["scans"]), float(settings["offset"]))
-    scans = scans[scans["model"] == "paper"]
+    scans = scans[scans["model"] == PAPER_MODEL]
     thresholds = settings["thresholds"]
     rows = []
     for n, scan in scans.groupby("n_spins"):
@@ -332,9 +333,9 @@ def s3_table(inputs, settings: dict) -> pd.DataFrame:
     offset = float(settings["offset"])
     parts = []
     for (model, off), rows in scans.groupby(["model", "offset"]):
-        if model != "paper" and off != offset:
+        if model != PAPER_MODEL and off != offset:
             continue
-        if model == "paper":
+        if model == PAPER_MODEL:
             variant = f"paper model, offset {fmt(off)}" if off == offset else f"offset {fmt(off)}"
         else:
             changes = settings["models"][model]
@@ -373,21 +374,11 @@ def s4_table(inputs, settings: dict) -> pd.DataFrame:
     return table.sort_values(["convention", "b_tesla"]).reset_index(drop=True)
 
 
-FIGURE_TABLES = {
-    "fig2": fig2_table,
-    "fig3": fig3_table,
-    "fig4": fig4_table,
-    "fig5": fig5_table,
-    "s1": s1_table,
-    "s2": s2_table,
-    "s3": s3_table,
-    "s4": s4_table,
-}
+#: The table function of each figure, as its specification names it (:mod:`.figures`).
+FIGURE_TABLES = {name: globals()[spec.table] for name, spec in FIGURES.items()}
 
 
 def figure_table(fig: str, inputs, settings: dict, provenance: dict) -> pd.DataFrame:
     """The table behind figure ``fig`` from its rule's named inputs and settings, with the
     run's provenance as constant columns."""
-    if fig not in FIGURE_TABLES:
-        raise ValueError(f"unknown figure {fig!r}; one of {sorted(FIGURE_TABLES)}")
-    return with_provenance(FIGURE_TABLES[fig](inputs, settings), provenance)
+    return with_provenance(FIGURE_TABLES[figure(fig).name](inputs, settings), provenance)

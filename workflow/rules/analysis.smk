@@ -6,11 +6,11 @@ rule fit_spin_temperature:
     input:
         unpack(realization_files),
     output:
-        "results/points/{model}/N{n}/B{b}/U{u}/fit.parquet",
+        paths.pattern("point", analysis="fit"),
     log:
-        "logs/fit_spin_temperature/{model}/N{n}/B{b}/U{u}.log",
+        paths.log("fit_spin_temperature", "point"),
     benchmark:
-        "benchmarks/fit_spin_temperature/{model}/N{n}/B{b}/U{u}.tsv"
+        paths.benchmark("fit_spin_temperature", "point")
     conda:
         "../../envs/physics.yaml"
     threads: 1
@@ -30,9 +30,9 @@ rule fluctuations:
     input:
         unpack(realization_files),
     output:
-        "results/points/{model}/N{n}/B{b}/U{u}/fluctuations.parquet",
+        paths.pattern("point", analysis="fluctuations"),
     log:
-        "logs/fluctuations/{model}/N{n}/B{b}/U{u}.log",
+        paths.log("fluctuations", "point"),
     conda:
         "../../envs/physics.yaml"
     threads: 1
@@ -50,13 +50,13 @@ rule fluctuations:
 rule kl_divergence:
     input:
         unpack(realization_files),
-        fit="results/points/{model}/N{n}/B{b}/U{u}/fit.parquet",
+        fit=paths.pattern("point", analysis="fit"),
     output:
-        "results/points/{model}/N{n}/B{b}/U{u}/kl.parquet",
+        paths.pattern("point", analysis="kl"),
     log:
-        "logs/kl_divergence/{model}/N{n}/B{b}/U{u}.log",
+        paths.log("kl_divergence", "point"),
     benchmark:
-        "benchmarks/kl_divergence/{model}/N{n}/B{b}/U{u}.tsv"
+        paths.benchmark("kl_divergence", "point")
     conda:
         "../../envs/physics.yaml"
     threads: 1
@@ -74,9 +74,9 @@ rule kl_divergence:
 
 rule perturbative_expansion:
     output:
-        "results/points/{model}/N{n}/B{b}/U{u}/pe.parquet",
+        paths.pattern("point", analysis="pe"),
     log:
-        "logs/perturbative_expansion/{model}/N{n}/B{b}/U{u}.log",
+        paths.log("perturbative_expansion", "point"),
     conda:
         "../../envs/physics.yaml"
     threads: 1

@@ -7,11 +7,11 @@ rule scan:
     input:
         unpack(scan_inputs),
     output:
-        "results/scans/{scan}.parquet",
+        paths.pattern("scan"),
     log:
-        "logs/scan/{scan}.log",
+        paths.log("scan", "scan"),
     benchmark:
-        "benchmarks/scan/{scan}.tsv"
+        paths.benchmark("scan", "scan")
     conda:
         "../../envs/physics.yaml"
     threads: 1
@@ -30,11 +30,11 @@ rule scan:
 
 rule level_statistics:
     output:
-        "results/level_statistics/N{n}/U{u}.parquet",
+        paths.pattern("levels"),
     log:
-        "logs/level_statistics/N{n}/U{u}.log",
+        paths.log("level_statistics", "levels"),
     benchmark:
-        "benchmarks/level_statistics/N{n}/U{u}.tsv"
+        paths.benchmark("level_statistics", "levels")
     conda:
         "../../envs/physics.yaml"
     threads: config["threads"]

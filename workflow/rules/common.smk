@@ -1,28 +1,27 @@
 # Helpers of the workflow: config validation, the points each figure needs, resources.
-import math
 from pathlib import Path
 
 from snakemake.logging import logger
 
 from dnpmbl.files import set_aside_marked
 
+from dnpmbl.pipeline import costs, paths
 from dnpmbl.pipeline.config import (
-    PAPER_MODEL,
     ConfigError,
-    b_scan_offset,
     beyond_scans,
-    canonical_offset,
     check_config_files,
     error_bar_offsets,
-    fig3_b_offsets,
-    fig4_realizations,
-    figure_points,
-    fmt,
     level_statistics_points,
     model_physics,
     realization_points,
     source_digest,
     validate_config,
+)
+from dnpmbl.pipeline.figures import (
+    FIGURE_WILDCARD,
+    table_inputs,
+    table_settings,
+    targets,
 )
 
 try:
@@ -42,21 +41,13 @@ if not workflow.dryrun:
 
 
 wildcard_constraints:
-    model=r"[a-z][a-z0-9._-]*",
-    scan=r"[ub]_N\d+(_[a-z][a-z0-9._-]*)?",
-    n=r"\d+",
-    b=r"[0-9.]+",
-    u=r"[0-9.]+",
-    r=r"\d{4}",
-    fig=r"fig[2-5]|s[1-4]",
+    **paths.WILDCARD_CONSTRAINTS,
+    fig=FIGURE_WILDCARD,
 
 
 POINTS = realization_points(config)
-FIGURE_POINTS = figure_points(config)
 SCANS = beyond_scans(config)
 LEVEL_POINTS = level_statistics_points(config)
-# Every microwave offset passed to a rule is canonical (pipeline.config.canonical_offset).
-MW_OFFSET = canonical_offset(config["mw_offset"])
 # The source of the modules that compute results: a parameter of every computing rule, so
 # that their results are recomputed when that code changes (README, "Results and code").
 SOURCE = source_digest(Path(workflow.basedir) / "dnpmbl")
@@ -70,9 +61,6 @@ PHYSICS_ENV = (
     if config["backend"] == "gpu"
     else "../../envs/physics.yaml"
 )
-N = config["n_spins"]
-FIG4_SPINS = config["fig4"]["n_spins"]
-FIG4_EXAMPLE = config["fig4"]["example_n_spins"]
 
 
 def physics_params():
@@ -101,10 +89,9 @@ def error_offsets(wildcards):
 
 def realizations_of(model, n, b, u, count):
     """Table and states files of realizations 0..count-1 of one point."""
-    base = f"results/realizations/{model}/N{n}/B{fmt(b)}/U{fmt(u)}"
     return {
-        "tables": [f"{base}/r{r:04d}.parquet" for r in range(count)],
-        "states": [f"{base}/r{r:04d}.states.parquet" for r in range(count)],
+        "tables": [paths.realization_file(model, n, b, u, r) for r in range(count)],
+        "states": [paths.states_file(model, n, b, u, r) for r in range(count)],
     }
 
 
@@ -115,93 +102,10 @@ def realization_files(wildcards):
     )
 
 
-def point_dir(b, u, n=None, model=PAPER_MODEL):
-    return f"results/points/{model}/N{N if n is None else n}/B{fmt(b)}/U{fmt(u)}"
-
-
-def fig2_points():
-    return FIGURE_POINTS["fig2"]
-
-
-def fig3_points():
-    return FIGURE_POINTS["fig3_u"], FIGURE_POINTS["fig3_b"]
-
-
-def point_inputs(points, kinds=("fit", "fluctuations", "kl", "pe"), prefix="", n=None):
-    """Named inputs ``{prefix}{kind}``: one file per point, in the order of ``points``."""
-    return {
-        f"{prefix}{kind}": [f"{point_dir(b, u, n)}/{kind}.parquet" for b, u in points]
-        for kind in kinds
-    }
-
-
-def fig4_files(wildcards=None):
-    files = []
-    for n in FIG4_SPINS:
-        for u in config["fig4"]["u_mhz"]:
-            for r in range(fig4_realizations(config, n)):
-                files.append(f"results/eigenstates/N{n}/U{fmt(u)}/r{r:04d}.parquet")
-    if FIG4_EXAMPLE not in FIG4_SPINS:
-        for u in config["fig4"]["u_mhz"]:
-            r = config["fig4"]["example_realization"]
-            files.append(
-                f"results/eigenstates/N{FIG4_EXAMPLE}/U{fmt(u)}/r{r:04d}.parquet"
-            )
-    return sorted(set(files))
-
-
 def figure_table_inputs(wildcards):
-    """Named inputs of the table behind figure ``wildcards.fig``."""
-    table_kinds = ("fit", "fluctuations", "pe")
-    left, right = fig3_points()
-    return {
-        "fig2": lambda: point_inputs(fig2_points(), kinds=table_kinds),
-        "fig3": lambda: {
-            **point_inputs(left, kinds=table_kinds, prefix="left_"),
-            **point_inputs(right, kinds=table_kinds, prefix="right_"),
-        },
-        "fig4": lambda: {"eigenstates": fig4_files()},
-        "fig5": lambda: point_inputs(left, kinds=("kl", "fluctuations")),
-        "s1": lambda: {"scans": scan_files("s1")},
-        "s2": lambda: {"scans": scan_files("s1"), "levels": level_files()},
-        "s3": lambda: {"scans": scan_files("s3")},
-        "s4": lambda: {
-            "scans": scan_files("s4"),
-            **point_inputs(s4_points(), kinds=("pe",), n=s4_spins()),
-        },
-    }[wildcards.fig]()
-
-
-def scan_files(figure):
-    return [
-        f"results/scans/{name}.parquet"
-        for name, scan in SCANS.items()
-        if figure in scan["figures"]
-    ]
-
-
-def level_files():
-    return [f"results/level_statistics/N{n}/U{u}.parquet" for n, u in LEVEL_POINTS]
-
-
-def s4_spins():
-    return config["beyond"]["b_scan"]["n_spins"]
-
-
-def s4_points():
-    (scan,) = [scan for scan in SCANS.values() if "s4" in scan["figures"]]
-    return scan["points"]
-
-
-def s4_settings():
-    """The offsets of both B-scan conventions per field, and what the PE lines need."""
-    return {
-        "scaled": {fmt(b): b_scan_offset(config, b, "scaled") for b, _ in s4_points()},
-        "fixed": {fmt(b): b_scan_offset(config, b, "fixed") for b, _ in s4_points()},
-        "pe_order": config["analysis"]["pe_order"],
-        "delta_omega_e_mhz": config["physics"]["delta_omega_e_mhz"],
-        "b_ref_tesla": config["physics"]["b_ref_tesla"],
-    }
+    """Named inputs of the table behind figure ``wildcards.fig`` (its specification,
+    ``dnpmbl.pipeline.figures``)."""
+    return table_inputs(wildcards.fig, config)
 
 
 def scan_inputs(wildcards):
@@ -225,118 +129,57 @@ def scan_settings(wildcards):
         "n_spins": scan["n_spins"],
         "realizations": scan["realizations"],
         "points": [
-            [b, u, scan["offsets"][(fmt(b), fmt(u))]] for b, u in scan["points"]
+            [b, u, scan["offsets"][(paths.fmt(b), paths.fmt(u))]]
+            for b, u in scan["points"]
         ],
     }
 
 
-def scan_mem_mb(wildcards, attempt):
-    """The populations of one point's realizations at a time, and the resamples' copies."""
-    scan = SCANS[wildcards.scan]
-    per_point = 8 * 2 ** (scan["n_spins"] + 1) * scan["realizations"] * 8
-    return int(500 + 3 * per_point / 1e6) * attempt
-
-
 def figure_table_settings(wildcards):
     """The config values the table behind figure ``wildcards.fig`` depends on."""
-    if wildcards.fig == "s4":  # the B scan exists only when s4 is asked for
-        return s4_settings()
-    return {
-        "fig2": {},
-        "fig3": {
-            "offset": MW_OFFSET,
-            # {convention: {b_text: offset}}, one convention or both (fig3.b_scan_offset)
-            "b_offsets": fig3_b_offsets(config),
-            "pe_order": config["analysis"]["pe_order"],
-        },
-        "fig4": {
-            "example_n_spins": FIG4_EXAMPLE,
-            "example_realization": config["fig4"]["example_realization"],
-            "spin": config["fig4"]["spin"],
-        },
-        "fig5": {"offset": MW_OFFSET},
-        "s1": {"offset": MW_OFFSET},
-        "s2": {"offset": MW_OFFSET, "thresholds": config["beyond"]["thresholds"]},
-        "s3": {
-            "offset": MW_OFFSET,
-            "n_spins": config["beyond"]["sensitivity"]["n_spins"],
-            "ratio": config["beyond"]["thresholds"]["ratio"],
-            "models": {
-                m: config["models"][m]
-                for m in config["beyond"]["sensitivity"]["models"]
-            },
-        },
-    }[wildcards.fig]
+    return table_settings(wildcards.fig, config)
 
 
 def all_targets():
-    return [
-        f"results/figures/{fig}.{ext}"
-        for fig in config["figures"]
-        for ext in ("pdf", "png", "csv")
-    ]
+    return targets(config)
 
 
-# --- resources that grow with the problem size -------------------------------------------
-
-
-def sector_dims(n, nucleus=True):
-    return [(2 if nucleus else 1) * math.comb(n, k) for k in range(n + 1)]
-
-
-def ed_mem_mb(wildcards, attempt):
-    """Eigenvectors, strengths and work arrays: ~4x the operator bytes, plus Python."""
-    n = int(wildcards.n)
-    d = sector_dims(n)
-    words = 2 * sum(x * x for x in d) + 2 * sum(a * b for a, b in zip(d, d[1:]))
-    return int(400 + 4 * 8 * words / 1e6) * attempt
-
-
-def ed_runtime(wildcards, attempt):
-    """Minutes: ~10 s per 1.6e10 of sum d^3 on 2 cores (N = 12), with a 5x margin."""
-    d = sector_dims(int(wildcards.n))
-    return int(5 + math.ceil(5 * 10 * sum(x**3 for x in d) / 1.6e10 / 60)) * attempt
+# --- resources that grow with the problem size (dnpmbl.pipeline.costs) --------------------
 
 
 def realization_mem_mb(wildcards, attempt):
-    """ED and steady state in one process: the eigenvectors are freed before the rates."""
-    return ed_mem_mb(wildcards, attempt)
+    return costs.realization_mem_mb(int(wildcards.n)) * attempt
 
 
 def realization_runtime(wildcards, attempt):
-    return ed_runtime(wildcards, attempt) + steady_runtime(wildcards, attempt)
-
-
-def steady_runtime(wildcards, attempt):
-    """Minutes: ~2 s per microwave frequency at N = 12, scaled by sum d^3, 5x margin."""
-    d = sector_dims(int(wildcards.n))
-    per_offset = 2.0 * sum(x**3 for x in d) / 1.6e10
-    n_off = len(point_offsets(wildcards))
-    return int(5 + math.ceil(5 * per_offset * n_off / 60)) * attempt
+    n_offsets = len(point_offsets(wildcards))
+    return costs.realization_runtime(int(wildcards.n), n_offsets) * attempt
 
 
 def point_mem_mb(wildcards, attempt):
-    n = int(wildcards.n)
     point = POINTS[point_key(wildcards)]
-    per_real = 8 * 2 ** (n + 1) * (len(point["offsets"]) + 6)
-    return int(500 + 3 * per_real * point["realizations"] / 1e6) * attempt
+    n_offsets = len(point["offsets"])
+    return (
+        costs.point_mem_mb(int(wildcards.n), n_offsets, point["realizations"]) * attempt
+    )
+
+
+def scan_mem_mb(wildcards, attempt):
+    scan = SCANS[wildcards.scan]
+    return costs.scan_mem_mb(scan["n_spins"], scan["realizations"]) * attempt
 
 
 def eth_mem_mb(wildcards, attempt):
-    d = math.comb(int(wildcards.n), int(wildcards.n) // 2)
-    return int(300 + 4 * 8 * d * d / 1e6) * attempt
-
-
-def level_runtime(wildcards, attempt):
-    """Minutes: eigenvalues only, a third of :func:`eth_runtime` per realization."""
-    count = LEVEL_POINTS[(wildcards.n, wildcards.u)]
-    d = math.comb(int(wildcards.n), int(wildcards.n) // 2)
-    return int(2 + math.ceil(count * 5 * 100 * (d / 12870) ** 3 / 60)) * attempt
+    return costs.eigenstates_mem_mb(int(wildcards.n)) * attempt
 
 
 def eth_runtime(wildcards, attempt):
-    d = math.comb(int(wildcards.n), int(wildcards.n) // 2)
-    return int(2 + math.ceil(5 * 300 * (d / 12870) ** 3 / 60)) * attempt
+    return costs.eigenstates_runtime(int(wildcards.n)) * attempt
+
+
+def level_runtime(wildcards, attempt):
+    count = LEVEL_POINTS[(wildcards.n, wildcards.u)]
+    return costs.level_statistics_runtime(int(wildcards.n), count) * attempt
 
 
 # --- provenance recorded in every figure table -------------------------------------------

@@ -3,11 +3,11 @@
 
 rule eigenstates:
     output:
-        "results/eigenstates/N{n}/U{u}/r{r}.parquet",
+        paths.pattern("eigenstates"),
     log:
-        "logs/eigenstates/N{n}/U{u}/r{r}.log",
+        paths.log("eigenstates", "eigenstates"),
     benchmark:
-        "benchmarks/eigenstates/N{n}/U{u}/r{r}.tsv"
+        paths.benchmark("eigenstates", "eigenstates")
     conda:
         PHYSICS_ENV
     threads: config["threads"]

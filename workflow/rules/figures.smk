@@ -13,9 +13,9 @@ rule table_figure:
     input:
         unpack(figure_table_inputs),
     output:
-        "results/tables/{fig}.parquet",
+        paths.pattern("table"),
     log:
-        "logs/tables/{fig}.log",
+        paths.log("tables", "table"),
     conda:
         "../../envs/physics.yaml"
     threads: 1
@@ -31,25 +31,25 @@ rule table_figure:
 
 rule plot_figure:
     input:
-        "results/tables/{fig}.parquet",
+        paths.pattern("table"),
     output:
         pdf=report(
-            "results/figures/{fig}.pdf",
+            paths.pattern("figure", ext="pdf"),
             caption="../report/figure.rst",
             category="Figures",
         ),
         png=report(
-            "results/figures/{fig}.png",
+            paths.pattern("figure", ext="png"),
             caption="../report/figure.rst",
             category="Figures (PNG)",
         ),
         csv=report(
-            "results/figures/{fig}.csv",
+            paths.pattern("figure", ext="csv"),
             caption="../report/figure.rst",
             category="Tables behind the figures",
         ),
     log:
-        "logs/plot/{fig}.log",
+        paths.log("plot", "figure"),
     conda:
         "../../envs/plot.yaml"
     threads: 1

@@ -6,12 +6,12 @@
 
 rule realization:
     output:
-        table="results/realizations/{model}/N{n}/B{b}/U{u}/r{r}.parquet",
-        states="results/realizations/{model}/N{n}/B{b}/U{u}/r{r}.states.parquet",
+        table=paths.pattern("realization"),
+        states=paths.pattern("states"),
     log:
-        "logs/realization/{model}/N{n}/B{b}/U{u}/r{r}.log",
+        paths.log("realization", "realization"),
     benchmark:
-        "benchmarks/realization/{model}/N{n}/B{b}/U{u}/r{r}.tsv"
+        paths.benchmark("realization", "realization")
     group:
         "realization"
     conda:

@@ -9,7 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from dnpmbl.pipeline.config import ConfigError, config_error_line, estimate_core_seconds, load_config  # noqa: E402
+from dnpmbl.pipeline.config import ConfigError, config_error_line, load_config  # noqa: E402
+from dnpmbl.pipeline.costs import estimate_core_seconds  # noqa: E402
 
 
 def main(argv) -> int:

@@ -1,5 +1,6 @@
-"""Rule table_figure: the table behind one figure (``dnpmbl.pipeline.tables.FIGURE_TABLES``)
-from the per-point and eigenstate tables, with the run's provenance."""
+"""Rule table_figure: the table behind one figure (the table function that its specification
+in ``dnpmbl.pipeline.figures`` names) from the per-point, scan and eigenstate tables, with
+the run's provenance."""
 
 import _setup  # this checkout's dnpmbl first on the path
 
