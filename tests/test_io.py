@@ -15,7 +15,6 @@ from dnpmbl.pipeline import jobs, paths
 from dnpmbl.pipeline.io import (
     POINT_SCHEMAS,
     REALIZATION_SCHEMA,
-    RENAMED_COLUMNS,
     params_columns,
     realization_table,
     states_table,
@@ -77,7 +76,6 @@ def test_written_realization_reads_back(tmp_path, solved):
 def test_a_file_with_the_former_name_of_a_column_reads_as_the_new(tmp_path, solved):
     """Realization files of 0.4.0 call the lattice's beta ``beta_s``: they stay readable."""
     params, _, _ = solved
-    assert RENAMED_COLUMNS == {"beta_lattice_s": "beta_s"}
     tpath, spath = _write_realization(tmp_path, solved, rename={"beta_lattice_s": "beta_s"})
     assert "beta_s" in pq.read_schema(tpath).names and "beta_lattice_s" not in pq.read_schema(tpath).names
     assert load_point([tpath], [spath], seed=SEED).params == params

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+import scipy.constants
 
 import dnpmbl
 from dnpmbl.params import HBAR_OVER_KB, TWO_PI
@@ -73,7 +74,7 @@ def test_units_table_one():
     assert p.u == pytest.approx(TWO_PI * 15e6, rel=1e-15)
     assert p.d == pytest.approx(TWO_PI * 1e6, rel=1e-15)
     assert (p.t1e, p.t2e) == (1.0, 1e-6)
-    assert HBAR_OVER_KB == pytest.approx(7.6382e-12, rel=1e-5)
+    assert HBAR_OVER_KB == pytest.approx(scipy.constants.hbar / scipy.constants.k, rel=1e-12)
     assert p.beta == pytest.approx(0.83 * 7.6382e-12, rel=1e-5)
     assert p.beta * p.omega_e == pytest.approx(3.74, abs=0.005)
     assert math.tanh(p.beta * p.omega_e / 2) == pytest.approx(0.954, abs=0.0005)

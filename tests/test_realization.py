@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import dnpmbl
-from dnpmbl.params import MAX_SPINS_STATIONARY
 
 
 def _gibbs_cases():
@@ -204,7 +203,6 @@ def test_solve_realization_rejects(args, name):
 def test_too_many_spins():
     """N = 15 exceeds the exact solver's limit (N <= 14): ValueError naming n_spins, raised
     before any diagonalization."""
-    assert MAX_SPINS_STATIONARY == 14
     params = dnpmbl.Parameters.from_units(15)
     u_ij, d_i = dnpmbl.realization_couplings(params, 0, 0)
     with pytest.raises(ValueError, match="n_spins"):

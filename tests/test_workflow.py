@@ -2,17 +2,21 @@
 its tables checked for content."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 import dnpmbl
+from dnpmbl.pipeline.config import validate_config
 from dnpmbl.pipeline.readers import params_from_row
 
 from conftest import ROOT, run_snakemake
 
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
 
 
@@ -22,8 +26,14 @@ def snakemake(workdir, *args, check=True, env=None):
 
 @pytest.mark.parametrize("config", CONFIGS, ids=[c.name for c in CONFIGS])
 def test_dry_run_every_config(tmp_path, config):
+    """Every shipped config plans: one ``all`` job, and one table and one drawing per figure
+    it lists."""
     proc = snakemake(tmp_path, "-n", "--cores", "2", "--configfile", str(config))
-    assert "rule all" in proc.stdout or "all" in proc.stdout
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", proc.stdout, flags=re.M))
+    figures = validate_config(yaml.safe_load(config.read_text()) or {}, SCHEMA)["figures"]
+    assert counts.get("all") == "1", proc.stdout[-2000:]
+    assert counts.get("table_figure") == counts.get("plot_figure") == str(len(figures)), proc.stdout[-2000:]
+    assert int(counts["total"]) > 1 + 2 * len(figures)
 
 
 def table(workdir, fig):
