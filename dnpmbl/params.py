@@ -33,6 +33,7 @@ PHYSICS_DEFAULTS = {
     "d_mhz": 1.0,
     "b_ref_tesla": B_REF_TESLA,
     "zeeman_shifts": "equal",
+    "bath_z_channel": True,
 }
 
 #: Largest number of electron spins the exact solver accepts. The biggest magnetization
@@ -67,6 +68,10 @@ class Parameters:
         (Eq. 16), seconds.
     beta : float
         Lattice inverse temperature times hbar, seconds.
+    bath_z_channel : bool
+        Whether the lattice bath acts through ``Sz_j`` as well as ``Sx_j`` and ``Sy_j``
+        (Eq. 12 sums alpha = x, y, z: True, the default). False keeps only the spin flips:
+        no bath rates inside a magnetization sector (docs/physics.md section 3).
     """
 
     n_spins: int
@@ -79,8 +84,11 @@ class Parameters:
     t1e: float
     t2e: float
     beta: float
+    bath_z_channel: bool = True
 
     def __post_init__(self):
+        if not isinstance(self.bath_z_channel, bool):
+            raise ValueError(f"bath_z_channel must be a bool, got {self.bath_z_channel!r}")
         if not isinstance(self.n_spins, int) or isinstance(self.n_spins, bool):
             raise ValueError(f"n_spins must be an integer, got {self.n_spins!r}")
         if self.n_spins < 2:
@@ -112,6 +120,7 @@ class Parameters:
         t2e_s: float = PHYSICS_DEFAULTS["t2e_s"],
         beta_per_kelvin: float = PHYSICS_DEFAULTS["beta_per_kelvin"],
         b_ref_tesla: float = PHYSICS_DEFAULTS["b_ref_tesla"],
+        bath_z_channel: bool = PHYSICS_DEFAULTS["bath_z_channel"],
     ) -> "Parameters":
         """Build parameters from frequencies f (w = 2 pi f) as a config states them, by
         default those of :data:`PHYSICS_DEFAULTS` (and U = 15 MHz).
@@ -119,6 +128,7 @@ class Parameters:
         ``omega_e_ghz``, ``delta_omega_e_mhz`` and ``omega_n_mhz`` are given at the
         reference field ``b_ref_tesla`` and scale linearly with ``b_tesla`` (the field scan
         of Fig. 3 right); U, D, w_1, T1e, T2e and beta do not (docs/physics.md section 2).
+        ``bath_z_channel`` is passed through (:class:`Parameters`).
         """
         for name, value in (("b_tesla", b_tesla), ("b_ref_tesla", b_ref_tesla)):
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
@@ -138,6 +148,7 @@ class Parameters:
             t1e=float(t1e_s),
             t2e=float(t2e_s),
             beta=float(beta_per_kelvin) * HBAR_OVER_KB,
+            bath_z_channel=bath_z_channel,
         )
 
     def microwave_frequency(self, offset: float) -> float:
@@ -159,10 +170,13 @@ class Parameters:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Parameters":
+        """Inverse of :meth:`as_dict`. A dict without ``bath_z_channel`` (written before the
+        option existed) gives True, the model those versions computed."""
         names = {f.name for f in fields(cls)}
         unknown = set(data) - names
         if unknown:
             raise ValueError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
+        data = {"bath_z_channel": True, **data}
         missing = names - set(data)
         if missing:
             raise ValueError(f"missing parameter(s): {', '.join(sorted(missing))}")

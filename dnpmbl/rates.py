@@ -89,7 +89,13 @@ def bath_generator(spectrum: Spectrum, strengths: Strengths) -> Generator:
 
     ``W(m -> n) = (2 / T1e) h(beta (eps_m - eps_n)) sum_j sum_alpha |<n|S_alpha^j|m>|^2``.
     Between sectors only ``S+`` / ``S-`` act and ``|Sx|^2 + |Sy|^2 = |S+|^2 / 2``; inside a
-    sector only ``Sz``. These rates obey detailed balance at the lattice ``beta``.
+    sector only ``Sz``. These rates obey detailed balance at the lattice ``beta``, each
+    channel on its own.
+
+    ``params.bath_z_channel`` (default True, Eq. 12 as printed) keeps alpha = z. With False
+    the sum runs over alpha = x, y only: the rates inside each sector (``within``) are zero
+    and ``strengths.dephase`` is not read; the rates between sectors are unchanged
+    (docs/physics.md section 3).
 
     ``h`` of an energy difference is a ratio of Boltzmann weights,
     ``h(beta (eps_m - eps_n)) = w_m / (w_m + w_n)`` with ``w = exp(beta eps)``: one outer sum
@@ -101,6 +107,9 @@ def bath_generator(spectrum: Spectrum, strengths: Strengths) -> Generator:
     n_spins = params.n_spins
     within, up, down = [], [], []
     for k in range(n_spins + 1):
+        if not params.bath_z_channel:
+            within.append(xp.zeros((spectrum.sectors[k].dim,) * 2))
+            continue
         e = _energies(spectrum, k)
         # m -> n inside a sector: eps_m - eps_n = e_m - e_n.
         weights = _thermal_weights(params.beta * e, xp=xp)

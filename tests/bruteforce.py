@@ -167,12 +167,14 @@ class BruteForce:
         return self._cached("dephase", compute)
 
     def bath_strength(self) -> np.ndarray:
-        """``sum_j sum_{alpha=x,y,z} |<n|S_alpha^j|m>|^2`` written out literally."""
+        """``sum_j sum_{alpha=x,y,z} |<n|S_alpha^j|m>|^2`` written out literally (alpha = x, y
+        only with ``params.bath_z_channel`` False)."""
 
         def compute():
             total = np.zeros((self.vectors.shape[1],) * 2)
             for j in range(self.params.n_spins):
-                for op in (self.ops.sx[j], self.ops.sy[j], self.ops.sz[j]):
+                channels = (self.ops.sx[j], self.ops.sy[j]) + ((self.ops.sz[j],) if self.params.bath_z_channel else ())
+                for op in channels:
                     total += np.abs(self.matrix_elements(op)) ** 2
             return total
 
