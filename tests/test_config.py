@@ -172,6 +172,8 @@ MALFORMED = [
     ({"stationary_solver": "qr"}, "stationary_solver"),
     ({"fig3": {"b_scan_offset": "scaled+fixed"}}, "fig3.b_scan_offset"),
     ({"backend": "gpu", "stationary_solver": "gth"}, "stationary_solver"),
+    ({"physics": {"bath_z_channel": "no"}}, "physics.bath_z_channel"),
+    ({"models": {"zoff": {"bath_z_channel": 0}}}, "models.zoff.bath_z_channel"),
 ]
 
 
@@ -351,3 +353,16 @@ def test_make_run_plan_refuses_a_bad_config_in_one_line(tmp_path, text, words):
     proc = subprocess.run([sys.executable, str(ROOT / "workflow" / "scripts" / "plan.py"), str(path), "2", ""], capture_output=True, text=True)
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1 and words in lines[0] and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_model_without_the_bath_z_channel_is_a_variant_of_its_own():
+    """``bath_z_channel`` is a physics key: a model switches it off, the paper model keeps
+    it, and the variant's parameters are those of the config with only that changed."""
+    from dnpmbl.pipeline.config import model_names, model_physics
+    from dnpmbl.pipeline.jobs import parameters_from_config
+
+    config = validate_config({"models": {"zoff": {"bath_z_channel": False}}}, SCHEMA)
+    assert config["physics"]["bath_z_channel"] is True and model_names(config) == ["paper", "zoff"]
+    paper, zoff = (parameters_from_config(model_physics(config, m), 6, 3.35, 15) for m in ("paper", "zoff"))
+    assert paper.bath_z_channel is True and zoff.bath_z_channel is False
+    assert zoff == paper.with_(bath_z_channel=False)

@@ -85,6 +85,53 @@ def test_a_file_with_the_former_name_of_a_column_reads_as_the_new(tmp_path, solv
     assert only.column("beta_lattice_s")[0].as_py() == params.beta
 
 
+def test_a_realization_without_the_z_channel_keeps_the_flag_through_its_file(tmp_path, solved):
+    """A model with ``bath_z_channel: false`` writes the flag in every row and reads back
+    with it; the paper model's file says true."""
+    params, offsets, result = solved
+    paper_path, _ = _write_realization(tmp_path / "on", solved)
+    assert set(pq.read_table(paper_path).column("bath_z_channel").to_pylist()) == {True}
+    off = params.with_(bath_z_channel=False)
+    u_ij, d_i = dnpmbl.realization_couplings(off, base_seed=SEED, realization=0)
+    solved_off = (off, offsets, dnpmbl.solve_realization(off, u_ij, d_i, [off.microwave_frequency(o) for o in offsets]))
+    tpath, spath = _write_realization(tmp_path / "off", solved_off)
+    table = pq.read_table(tpath)
+    assert table.schema.field("bath_z_channel").type == pa.bool_()
+    assert table.column("bath_z_channel").to_pylist() == [False] * len(offsets)
+    assert params_from_row(table.slice(0, 1).to_pylist()[0]) == off
+    point = load_point([tpath], [spath], seed=SEED)
+    assert point.params == off and point.params.bath_z_channel is False
+    assert not np.allclose(point.p_n[0], result.p_n, rtol=1e-6, atol=0.0)  # another model's numbers
+
+
+def test_a_file_written_before_the_z_channel_option_reads_as_the_paper_model(tmp_path, solved):
+    """Realization files of earlier versions (a campaign's) have no ``bath_z_channel``
+    column: they computed the z channel, and read as ``bath_z_channel = True``, whether the
+    reader asks for every column or for a list of them."""
+    params, _, _ = solved
+    tpath, spath = _write_realization(tmp_path, solved)
+    pq.write_table(pq.read_table(tpath).drop_columns(["bath_z_channel"]), tpath)
+    assert "bath_z_channel" not in pq.read_schema(tpath).names
+    point = load_point([tpath], [spath], seed=SEED)
+    assert point.params == params and point.params.bath_z_channel is True
+    whole = read_table(tpath, REALIZATION_SCHEMA)
+    assert whole.column("bath_z_channel").to_pylist() == [True] * whole.num_rows
+    only = read_table(tpath, REALIZATION_SCHEMA, columns=["bath_z_channel", "n_spins"])
+    assert only.column("bath_z_channel").to_pylist() == [True] * only.num_rows
+    row = pq.read_table(tpath).slice(0, 1).to_pylist()[0]
+    assert params_from_row(row) == params
+    # such a file and one of the variant are not one point: they differ in the flag
+    off = params.with_(bath_z_channel=False)
+    solved_off = (off, solved[1], dnpmbl.solve_realization(off, *dnpmbl.realization_couplings(off, SEED, 1),
+                                                           [off.microwave_frequency(o) for o in solved[1]]))  # fmt: skip
+    other = realization_table(solved_off[2], b_tesla=3.35, u_mhz=15.0, seed=SEED, realization=1, offsets=solved[1])
+    opath = tmp_path / paths.realization_file("paper", 4, 3.35, 15, 1)
+    write_table(other, opath)
+    write_table(states_table(solved_off[2]), tmp_path / paths.states_file("paper", 4, 3.35, 15, 1))
+    with pytest.raises(DataFileError, match="parameters or offsets differ"):
+        load_point([tpath, opath], [spath, tmp_path / paths.states_file("paper", 4, 3.35, 15, 1)], seed=SEED)
+
+
 def test_a_file_without_the_column_under_either_name_is_refused(tmp_path, solved):
     tpath, _ = _write_realization(tmp_path, solved)
     table = pq.read_table(tpath).drop_columns(["beta_lattice_s"])

@@ -243,6 +243,7 @@ def test_s3_table_names_each_variant_by_what_it_changes(tmp_path):
     assert describe_change("zeeman_shifts", "random") == "random Zeeman shifts"
     assert describe_change("zeeman_shifts", "equal") == "equally spaced Zeeman shifts"
     assert describe_change("t1e_s", 2.0) == "t1e_s = 2"
+    assert describe_change("bath_z_channel", False) == "no bath Sz channel"
     scans = [_scan_file(tmp_path, "u_N6", "paper", 6, [2.0, 6.0, 10.0], [-0.5, -0.3]),
              _scan_file(tmp_path, "u_N6_wn", "wn", 6, [2.0, 6.0, 10.0], [-0.5])]  # fmt: skip
     settings = {"offset": -0.5, "n_spins": 6, "ratio": 0.4, "models": {"wn": {"omega_n_mhz": 13.5}}}

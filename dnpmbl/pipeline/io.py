@@ -37,6 +37,7 @@ PARAM_FIELDS = [
     pa.field("t1e_s", pa.float64()),
     pa.field("t2e_s", pa.float64()),
     pa.field("beta_lattice_s", pa.float64()),
+    pa.field("bath_z_channel", pa.bool_()),
 ]
 _PARAM_NAMES = {
     "n_spins": "n_spins",
@@ -49,11 +50,16 @@ _PARAM_NAMES = {
     "t1e_s": "t1e",
     "t2e_s": "t2e",
     "beta_lattice_s": "beta",
+    "bath_z_channel": "bath_z_channel",
 }
 #: Parameter columns renamed since files were written with them: ``{name: former name}``.
 #: The readers take a file with the former name as if it had the new one (files of earlier
 #: versions, e.g. a campaign's, stay readable). ``beta_s`` is the spin temperature elsewhere.
 RENAMED_COLUMNS = {"beta_lattice_s": "beta_s"}
+#: Parameter columns added since files were written without them: ``{name: value}``, the
+#: value such a file stands for. The readers give a file without the column that value in
+#: every row (files of earlier versions, e.g. a campaign's, computed the z channel).
+ADDED_COLUMNS = {"bath_z_channel": True}
 
 #: One row per microwave frequency of one realization (written by the rule that solves it).
 REALIZATION_SCHEMA = pa.schema(

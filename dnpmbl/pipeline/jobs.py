@@ -35,7 +35,8 @@ def start_log(log_path: str, name: str) -> logging.Logger:
 
 def parameters_from_config(physics: dict, n_spins: int, b_tesla: float, u_mhz: float) -> Parameters:
     """Parameters of one (N, B, U) point from the config's ``physics`` slice (every key of
-    :data:`dnpmbl.params.PHYSICS_DEFAULTS` that :meth:`Parameters.from_units` takes)."""
+    :data:`dnpmbl.params.PHYSICS_DEFAULTS` that :meth:`Parameters.from_units` takes: all
+    but ``zeeman_shifts``, which the realization draws with its couplings)."""
     units = {key: physics[key] for key in PHYSICS_DEFAULTS if key != "zeeman_shifts"}
     return Parameters.from_units(int(n_spins), b_tesla=float(b_tesla), u_mhz=float(u_mhz), **units)
 

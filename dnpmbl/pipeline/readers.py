@@ -26,7 +26,15 @@ from ..params import Parameters
 from ..spin_temperature import SpinTemperature
 from ..files import mark_damaged, set_aside, set_aside_marked  # noqa: F401 (part of this module's interface)
 from . import paths
-from .io import _PARAM_NAMES, PARAM_FIELDS, POINT_SCHEMAS, REALIZATION_SCHEMA, RENAMED_COLUMNS, STATES_SCHEMA
+from .io import (
+    _PARAM_NAMES,
+    ADDED_COLUMNS,
+    PARAM_FIELDS,
+    POINT_SCHEMAS,
+    REALIZATION_SCHEMA,
+    RENAMED_COLUMNS,
+    STATES_SCHEMA,
+)
 
 
 class DataFileError(RuntimeError):
@@ -39,16 +47,27 @@ class DataFileError(RuntimeError):
 
 
 def read_table(path, schema: pa.Schema | None = None, *, columns=None) -> pa.Table:
-    """Read a Parquet file; check the columns of ``schema`` are present with their types."""
+    """Read a Parquet file; check the columns of ``schema`` are present with their types.
+
+    A column of ``schema`` that files of earlier versions lack
+    (:data:`~dnpmbl.pipeline.io.ADDED_COLUMNS`) is filled, where the file lacks it, with the
+    value such a file stands for."""
     path = Path(path)
     if not path.exists():
         raise DataFileError(f"{path}: no such file")
     if not path.is_file():
         raise DataFileError(f"{path}: not a regular file", path)
     try:
-        table = _renamed(pq.read_table(path, columns=_former_names(path, columns)))
+        wanted = _former_names(path, columns)
+        added = _added_missing(path, schema, wanted)
+        if added and wanted is not None:
+            wanted = [name for name in wanted if name not in added]
+        table = _renamed(pq.read_table(path, columns=wanted))
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise DataFileError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})", path) from None
+    for name in added:
+        field = schema.field(name)
+        table = table.append_column(field, pa.array([ADDED_COLUMNS[name]] * table.num_rows, field.type))
     if schema is not None:
         for field in schema:
             if columns is not None and field.name not in columns:
@@ -72,6 +91,19 @@ def _former_names(path, columns):
         RENAMED_COLUMNS[name] if name in RENAMED_COLUMNS and name not in names and RENAMED_COLUMNS[name] in names else name
         for name in columns
     ]
+
+
+def _added_missing(path, schema, columns) -> list[str]:
+    """The columns of ``schema`` added since earlier versions
+    (:data:`~dnpmbl.pipeline.io.ADDED_COLUMNS`) that are asked for (all of ``schema``'s when
+    ``columns`` is None) and that the file at ``path`` lacks."""
+    if schema is None:
+        return []
+    asked = [name for name in ADDED_COLUMNS if name in schema.names and (columns is None or name in columns)]
+    if not asked:
+        return []
+    names = set(pq.read_schema(path).names)
+    return [name for name in asked if name not in names]
 
 
 def _renamed(table: pa.Table) -> pa.Table:
@@ -191,8 +223,11 @@ def read_figure_table(path, fig: str) -> pa.Table:
 
 
 def params_from_row(row: dict) -> Parameters:
-    """The :class:`~dnpmbl.Parameters` a realization row records (its parameter columns)."""
-    return Parameters(**{attr: (int(row[col]) if attr == "n_spins" else float(row[col])) for col, attr in _PARAM_NAMES.items()})
+    """The :class:`~dnpmbl.Parameters` a realization row records (its parameter columns). A
+    row without ``bath_z_channel`` (a file of an earlier version) has the z channel on."""
+    row = {**ADDED_COLUMNS, **row}
+    convert = {"n_spins": int, "bath_z_channel": bool}
+    return Parameters(**{attr: convert.get(attr, float)(row[col]) for col, attr in _PARAM_NAMES.items()})
 
 
 class PointData:

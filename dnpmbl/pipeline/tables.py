@@ -317,9 +317,12 @@ _CHANGE_TEXT = {"omega_n_mhz": ("w_n", "MHz"), "d_mhz": ("D", "MHz"), "delta_ome
 
 
 def describe_change(key: str, value) -> str:
-    """'w_n = 13.5 MHz', 'random Zeeman shifts', or 'key = value' for the others."""
+    """'w_n = 13.5 MHz', 'random Zeeman shifts', 'no bath Sz channel', or 'key = value' for
+    the others."""
     if key == "zeeman_shifts":
         return f"{value} Zeeman shifts" if value != "equal" else "equally spaced Zeeman shifts"
+    if key == "bath_z_channel":
+        return "bath Sz channel" if value else "no bath Sz channel"
     text, unit = _CHANGE_TEXT.get(key, (key, ""))
     return f"{text} = {value:g} {unit}".strip() if isinstance(value, (int, float)) else f"{text} = {value}"
 
