@@ -3,7 +3,8 @@
     python -m dnpmbl example --n-spins 6 --u-mhz 15 --seed 1 --realization 0 > one.json
     python -m dnpmbl solve one.json [-o result.json] [--states states.csv] [--backend gpu]
 
-The input holds ``params`` (the fields of :class:`dnpmbl.Parameters`: rad/s, seconds),
+The input holds ``params`` (the fields of :class:`dnpmbl.Parameters`: rad/s, seconds; the
+boolean ``bath_z_channel`` may be left out, meaning true),
 ``u_ij`` (N x N, rad/s), ``d_i`` (N, rad/s) and ``omega_mw`` (one or several, rad/s): what
 every per-realization result of the workflow records.
 """
@@ -114,6 +115,10 @@ def load_problem(path: str) -> dict:
         if not isinstance(data["params"], dict):
             raise ValueError(f"key params: expected an object, got {_json_type(data['params'])}")
         for name, value in data["params"].items():
+            if name == "bath_z_channel":
+                if not isinstance(value, bool):
+                    raise ValueError(f"key params.{name}: expected true or false, got {_json_type(value)}")
+                continue
             _number(value, f"params.{name}")
         params = Parameters.from_dict(data["params"])
         omega = data["omega_mw"]
@@ -194,7 +199,9 @@ def example_problem(args) -> dict:
     not be solved (N beyond the memory limit, a microwave frequency that is not positive)."""
     if not 2 <= args.n_spins <= MAX_SPINS_STATIONARY:
         raise ValueError(f"--n-spins {args.n_spins}: from 2 to {MAX_SPINS_STATIONARY}, the sizes the exact stationary solve takes")
-    params = Parameters.from_units(args.n_spins, b_tesla=args.b_tesla, u_mhz=args.u_mhz, d_mhz=args.d_mhz)
+    params = Parameters.from_units(
+        args.n_spins, b_tesla=args.b_tesla, u_mhz=args.u_mhz, d_mhz=args.d_mhz, bath_z_channel=args.bath_z_channel
+    )
     u_ij, d_i = realization_couplings(params, args.seed, args.realization)
     omega_mw = [params.microwave_frequency(o) for o in args.offset]
     for offset, omega in zip(args.offset, omega_mw):
@@ -226,6 +233,10 @@ def main(argv=None) -> int:
     ex.add_argument("--seed", type=int, default=1, help="base seed of the disorder")
     ex.add_argument("--realization", type=int, default=0, help="realization index r")
     ex.add_argument("--offset", type=float, nargs="+", default=[-0.5], help="microwave offsets (w_MW - w_e) / dw_e")
+    ex.add_argument(
+        "--no-bath-z-channel", dest="bath_z_channel", action="store_false",
+        help="the bath acts through the spin flips only (bath_z_channel: false; docs/physics.md section 3)",
+    )  # fmt: skip
     # "--offset -1e6": a negative number in exponent notation is a value, not an option.
     ex._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
     so = sub.add_parser("solve", help="solve one realization from a problem file")

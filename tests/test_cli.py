@@ -233,3 +233,29 @@ def test_example_refuses_what_solve_could_not_take():
     _one_line_error(run("example", "--n-spins", "100000"), "--n-spins 100000: from 2 to 14")
     _one_line_error(run("example", "--offset", "-1e6"), "not a positive frequency")
     assert run("example", "--offset", "-1e-1").returncode == 0  # a negative number, not an option
+
+
+def test_the_bath_z_channel_goes_through_the_problem_file(tmp_path):
+    """``example --no-bath-z-channel`` writes ``bath_z_channel: false`` and ``solve`` solves
+    that model (the library's P_n); a problem file without the key is the paper model, and
+    a value that is not true or false is refused by name."""
+    ex = run("example", "--n-spins", "4", "--no-bath-z-channel")
+    assert ex.returncode == 0, ex.stderr
+    data = json.loads(ex.stdout)
+    assert data["params"]["bath_z_channel"] is False
+    off = dnpmbl.Parameters.from_dict(data["params"])
+    expected = dnpmbl.solve_realization(off, data["u_ij"], data["d_i"], data["omega_mw"]).p_n
+    path = tmp_path / "off.json"
+    path.write_text(json.dumps(data))
+    res = run("solve", str(path))
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["p_n"] == pytest.approx(expected.tolist(), rel=1e-12, abs=0.0)
+    del data["params"]["bath_z_channel"]
+    path.write_text(json.dumps(data))
+    on = json.loads(run("solve", str(path)).stdout)["p_n"]
+    paper = dnpmbl.solve_realization(off.with_(bath_z_channel=True), data["u_ij"], data["d_i"], data["omega_mw"])
+    assert on == pytest.approx(paper.p_n.tolist(), rel=1e-12, abs=0.0)
+    assert on != pytest.approx(expected.tolist(), rel=1e-6)
+    data["params"]["bath_z_channel"] = 0
+    path.write_text(json.dumps(data))
+    _one_line_error(run("solve", str(path)), "key params.bath_z_channel: expected true or false")
