@@ -11,7 +11,7 @@ BACKEND ?= cpu
 # keep RUN outside any checkout): workflow/scripts/campaign.py, README "The paper's scale".
 RUN ?= $(HOME)/dnpmbl-campaign/run
 
-.PHONY: env run test bench report check-cores lock campaign campaign-status docs
+.PHONY: env run test test-slow test-all bench report check-cores lock campaign campaign-status docs
 
 env: $(VENV)/.installed
 
@@ -48,7 +48,16 @@ campaign: check-cores env
 campaign-status: env
 	@$(PY) workflow/scripts/campaign.py status --directory $(RUN) --cores $(CORES) --configfile $(CONFIG)
 
+# make test: everything but the tests marked slow (the workflow run end to end, runs killed
+# and resumed, long physics checks), within 5 minutes on 2 cores; make test-slow: those;
+# CI runs both. make test-all: the two in one pytest run.
 test: env
+	$(PY) -m pytest -q -m "not slow"
+
+test-slow: env
+	$(PY) -m pytest -q -m slow
+
+test-all: env
 	$(PY) -m pytest -q
 
 # make bench BACKEND=gpu: GPU timings beside this machine's CPU (needs pip install -e '.[gpu]')
