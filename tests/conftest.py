@@ -22,6 +22,17 @@ def run_snakemake(workdir, *args, check=True, timeout=900, env=None):
     return proc
 
 
+#: Fixtures that run a workflow end to end: a test that uses one is marked slow, so that
+#: ``make test`` leaves it to ``make test-slow`` (CI runs both; README, "Tests").
+WORKFLOW_FIXTURES = {"smoke", "beyond"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if WORKFLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def smoke(tmp_path_factory):
     """The smoke config run to completion with --cores 2."""

@@ -121,6 +121,7 @@ def run_campaign(*args):
     return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=1200)
 
 
+@pytest.mark.slow
 def test_campaign_on_the_smoke_config_draws_every_figure_and_resumes_with_nothing_to_do(tmp_path):
     run = tmp_path / "run"
     args = ["--directory", str(run), "--configfile", str(SMOKE), "--cores", "2"]
