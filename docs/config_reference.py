@@ -16,6 +16,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dnpmbl.pipeline.config import completed_schema  # noqa: E402 (the figures' names)
+
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 OUTPUT = ROOT / "config" / "README.md"
 
@@ -141,7 +145,7 @@ def rows(properties: dict, prefix: str = ""):
 
 
 def render(schema_path: Path = SCHEMA) -> str:
-    schema = yaml.safe_load(schema_path.read_text())
+    schema = completed_schema(yaml.safe_load(schema_path.read_text()))
     configs = "".join(f"| [`{name}`]({name}) | {what} |\n" for name, what in CONFIGS)
     table = "\n".join(rows(schema["properties"]))
     return INTRO + configs + KEYS_INTRO + table + "\n"

@@ -182,7 +182,7 @@ def validate_config(config: dict, schema_path) -> dict:
         config = {}
     if not isinstance(config, dict):
         raise ConfigError(f"config must be a mapping, got {type(config).__name__}")
-    schema = with_model_properties(load_schema(schema_path))
+    schema = completed_schema(load_schema(schema_path))
     config = copy.deepcopy(config)
     _drop_removed_keys(config)
     config = _coerce_numbers(config, schema)
@@ -327,13 +327,19 @@ def check_count_mappings(config: dict, schema: dict) -> None:
             parent[path[-1]] = {key: count for key, count in mapping.items() if key in used}
 
 
-def with_model_properties(schema: dict) -> dict:
-    """The schema with ``models``' entries taking the keys of ``physics``, without their
-    defaults (a model names only what it changes; the rest is the config's physics)."""
+def completed_schema(schema: dict) -> dict:
+    """The schema with what it takes from elsewhere filled in: ``models``' entries take the
+    keys of ``physics``, without their defaults (a model names only what it changes; the
+    rest is the config's physics), and ``figures`` names the figures of
+    :data:`dnpmbl.pipeline.figures.FIGURES`, in their order (a new figure is one entry
+    there, not also one here)."""
+    from .figures import FIGURES  # figures imports this module
+
     schema = copy.deepcopy(schema)
     physics = schema["properties"]["physics"]["properties"]
     entry = schema["properties"]["models"]["additionalProperties"]
     entry["properties"] = {name: {k: v for k, v in sub.items() if k != "default"} for name, sub in physics.items()}
+    schema["properties"]["figures"]["items"]["enum"] = list(FIGURES)
     return schema
 
 
