@@ -11,8 +11,8 @@ Each entry of :data:`FIGURES` says, for one figure,
 * ``plot``: the name of its drawing function in :mod:`dnpmbl.pipeline.plotting`.
 
 The workflow (``workflow/rules/common.smk`` and ``figures.smk``), the table and plot rules,
-the schema's list of figures (checked by the tests) and the wildcard ``fig`` all follow this
-table. To add a figure: one entry here, its table function (or one of the generic ones) and
+the names a config's ``figures`` list accepts (:func:`dnpmbl.pipeline.config.completed_schema`)
+and the wildcard ``fig`` all follow this table. To add a figure: one entry here, its table function (or one of the generic ones) and
 its drawing function.
 
 This module imports neither the tables nor the plots, so that parsing the workflow stays
