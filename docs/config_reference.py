@@ -41,6 +41,7 @@ CONFIGS = [
     ("beyond.yaml", "Figures S1-S4 beyond the paper at full statistics, N = 8-14 (N = 14 needs the GPU backend)"),
     ("beyond_quick.yaml", "Figures S1-S4 at reduced statistics, N = 8-12: the figures in docs/"),
     ("beyond_smoke.yaml", "Figures S1-S4 at N = 4-8, for the tests"),
+    ("checks.yaml", "Figure S3 with the variants that settle open questions of docs/physics.md: w_n = 18 MHz, D = 0.3 and 3 MHz, the bath without its Sz channel"),
 ]
 
 INTRO = """\
