@@ -170,7 +170,7 @@ class Parameters:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Parameters":
-        """Inverse of :meth:`as_dict`. A dict without ``bath_z_channel`` (written before the
+        """Inverse of ``as_dict``. A dict without ``bath_z_channel`` (written before the
         option existed) gives True, the model those versions computed."""
         names = {f.name for f in fields(cls)}
         unknown = set(data) - names
