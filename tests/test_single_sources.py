@@ -13,7 +13,6 @@ from dnpmbl.eth import MAX_SPINS_ETH
 from dnpmbl.params import PHYSICS_DEFAULTS, MAX_SPINS_STATIONARY, Parameters
 from dnpmbl.pipeline import costs
 from dnpmbl.pipeline.config import validate_config
-from dnpmbl.pipeline.figures import FIGURES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -64,10 +63,6 @@ def test_auto_solver_is_resolved_in_one_place():
     assert validate_config({}, SCHEMA_PATH)["stationary_solver"] == AUTO_STATIONARY
     with pytest.raises(BackendError, match="unknown stationary solver"):
         resolve_stationary("qr")
-
-
-def test_figures_of_the_schema_are_those_specified():
-    assert SCHEMA["properties"]["figures"]["items"]["enum"] == list(FIGURES)
 
 
 # --- the cost model ------------------------------------------------------------------------
