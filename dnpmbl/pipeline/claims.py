@@ -55,8 +55,6 @@ def fm_agreement_at_large_u(fig3: pd.DataFrame, u_min: float = 15.0) -> dict:
     off = [f"{u:g}" for u, zi in zip(rows["u_mhz"], z) if abs(zi) > 2]
     return {
         "claim": f"exact P_n equals FM at U >= {u_min:g} MHz",
-        "figure": "3 left",
-        "paper": "collapses with the FM prediction",
         "measured": f"exact/FM {ratios.min():.3f}-{ratios.max():.3f} over U = {rows['u_mhz'].min():g}-{rows['u_mhz'].max():g} MHz; z within ±{max(abs(x) for x in z):.1f}",
         "verdict": "holds (every U within 2 SE)" if not off else f"differs beyond 2 SE at U = {', '.join(off)} MHz",
     }
@@ -73,8 +71,6 @@ def suppression_at_small_u(fig3: pd.DataFrame, u: float = 2.0) -> dict:
     verdict = "holds: below half of FM" if z < -2 else "does not hold: above half of FM" if z > 2 else "not resolved: within 2 SE of half of FM"
     return {
         "claim": f"exact P_n at U = {u:g} MHz much below FM",
-        "figure": "3 left",
-        "paper": "much smaller than FM for U <~ 10 MHz",
         "measured": f"exact {_pm(r.p_n_mean, r.p_n_mean_se)} vs FM {r.p_n_fm:.3f} (half: {half:.3f}); z = {z:.1f}",
         "verdict": verdict,
     }
@@ -89,8 +85,6 @@ def peak_of_p_n(fig3: pd.DataFrame) -> dict:
     interior = rows["u_mhz"].min() < top.u_mhz < rows["u_mhz"].max()
     return {
         "claim": "P_n(U) has a maximum at a threshold U",
-        "figure": "3 left",
-        "paper": "maximum where the spin temperature breaks down (U ~ 10 MHz)",
         "measured": f"largest mean exact P_n {_pm(top.p_n_mean, top.p_n_mean_se)} at U = {top.u_mhz:g} MHz"
         + (f"; within 2 SE of it: U = {', '.join(near)} MHz" if near else "; no other U within 2 SE"),
         "verdict": (f"an interior maximum at U = {top.u_mhz:g} MHz" if interior else "no: the largest value is at the end of the scan")
@@ -120,8 +114,6 @@ def fluctuations_enhanced(fig5: pd.DataFrame, small: float = 2.0, large: float =
     ratio, measured, z, verdict = _larger_at_small_u(fig5, "p_n_std", small, large, (3, 4))
     return {
         "claim": f"std(P_n) larger at U = {small:g} than at {large:g} MHz",
-        "figure": "5 right",
-        "paper": "vastly enhanced fluctuations in the localized phase",
         "measured": f"std {measured}: ratio {ratio:.0f}; z = {z:.1f}",
         "verdict": verdict,
     }
@@ -132,8 +124,6 @@ def kl_larger_at_small_u(fig5: pd.DataFrame, small: float = 2.0) -> dict:
     ratio, measured, z, verdict = _larger_at_small_u(fig5, "kl_mean", small, large, (4, 4))
     return {
         "claim": f"D_KL larger at U = {small:g} than at {large:g} MHz",
-        "figure": "5 left",
-        "paper": "large at small U, much smaller at large U",
         "measured": f"D_KL {measured}: ratio {ratio:.1f}; z = {z:.1f}",
         "verdict": verdict,
     }
@@ -159,8 +149,6 @@ def delta_m_scaling(fig4: pd.DataFrame) -> dict:
     z = _z(r_small, se_small, r_large, se_large)
     return {
         "claim": f"delta M decays with N at U = {large:g} MHz, much less at {small:g} MHz",
-        "figure": "4(b)",
-        "paper": "exponential decay (ETH) at large U, saturation (MBL) at small U",
         "measured": f"delta M(N = {n_hi}) / delta M(N = {n_lo}): {_pm(r_large, se_large)} at U = {large:g} "
         f"({per_spin:.2f} per added spin), {_pm(r_small, se_small)} at U = {small:g} MHz",
         "verdict": "holds: faster decay at large U" if z > 2 else "not resolved (within 2 SE)" if z >= -2 else "does not hold",
@@ -181,8 +169,6 @@ def large_field_breakdown(fig3: pd.DataFrame) -> list[dict]:
         out.append(
             {
                 "claim": f"spin temperature breaks down at large B (w_MW - w_e {'fixed in MHz' if convention == 'fixed' else 'scaled with dw_e'})",
-                "figure": "3 right",
-                "paper": "thermalization breaks down at large fields",
                 "measured": f"B = {r.b_tesla:g} T: exact {_pm(r.p_n_mean, r.p_n_mean_se)} vs FM {r.p_n_fm:.3f}; z = {z:.1f}",
                 "verdict": verdict,
             }
@@ -190,8 +176,9 @@ def large_field_breakdown(fig3: pd.DataFrame) -> list[dict]:
     return out
 
 
-#: The rules in table order: (rule, table it reads, claim, figure, the paper's words), the
-#: last three for the row of a rule whose table is not computed yet.
+#: The rules in table order: (rule, table it reads, claim, figure, the paper's words). The
+#: figure and the paper's words go on every row of the rule; the claim names the row of a
+#: rule whose table is not computed yet (the rule words its own, with its parameters).
 RULES = [
     (fm_agreement_at_large_u, "fig3", "exact P_n equals FM at U >= 15 MHz", "3 left", "collapses with the FM prediction"),
     (suppression_at_small_u, "fig3", "exact P_n at U = 2 MHz much below FM", "3 left", "much smaller than FM for U <~ 10 MHz"),
@@ -203,8 +190,8 @@ RULES = [
 ]
 
 
-def _pending(claim: str, figure: str, paper: str, why: str) -> dict:
-    return {"claim": claim, "figure": figure, "paper": paper, "measured": "-", "verdict": f"pending: {why}"}
+def _pending(claim: str, why: str) -> dict:
+    return {"claim": claim, "measured": "-", "verdict": f"pending: {why}"}
 
 
 def claims_table(fig3: pd.DataFrame | None, fig4: pd.DataFrame | None, fig5: pd.DataFrame | None) -> pd.DataFrame:
@@ -219,12 +206,13 @@ def claims_table(fig3: pd.DataFrame | None, fig4: pd.DataFrame | None, fig5: pd.
     for rule, name, claim, figure, paper in RULES:
         table = tables[name]
         if table is None:
-            rows.append(_pending(claim, figure, paper, f"the {name} table is not computed yet"))
+            out = [_pending(claim, f"the {name} table is not computed yet")]
         elif rule is large_field_breakdown and table[table["panel"] == "B"]["b_tesla"].nunique() < 2:
-            rows.append(_pending(claim, figure, paper, "the B scan is not computed yet"))
+            out = [_pending(claim, "the B scan is not computed yet")]
         else:
             out = rule(table)
-            rows.extend(out if isinstance(out, list) else [out])
+            out = out if isinstance(out, list) else [out]
+        rows.extend({**row, "figure": figure, "paper": paper} for row in out)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
