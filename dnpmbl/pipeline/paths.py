@@ -7,8 +7,8 @@ concrete paths from them (:func:`path` and the named builders below), and the re
 a path back into what it names (:func:`parse`) with a regular expression made from the same
 template and :data:`WILDCARD_CONSTRAINTS`. A change of the layout is a change here.
 
-Numbers in paths are written by :func:`dnpmbl.pipeline.config.fmt` (``3.35``, ``15``),
-realization indices with four digits (``r0007``).
+Numbers in paths are written by :func:`fmt` (``3.35``, ``15``), realization indices with
+four digits (``r0007``).
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ import numpy as np
 
 #: A model's name: the config's own (``paper``) or a variant of ``models``.
 MODEL_NAME = r"[a-z][a-z0-9._-]*"
+#: A scan's name (:func:`scan_name`): direction, N and, for a variant, its model.
+SCAN_NAME = rf"([ub])_N(\d+)(?:_({MODEL_NAME}))?"
 
 #: What each wildcard of a template may hold (the workflow's ``wildcard_constraints``; the
 #: figure names are added by :mod:`dnpmbl.pipeline.figures`).
 WILDCARD_CONSTRAINTS = {
     "model": MODEL_NAME,
-    "scan": rf"[ub]_N\d+(_{MODEL_NAME})?",
+    "scan": SCAN_NAME,
     "n": r"\d+",
     "b": r"[0-9.]+",
     "u": r"[0-9.]+",
@@ -77,8 +79,8 @@ _PARSE_ONLY = {"analysis": r"[a-z]+", "fig": r"[a-z0-9]+", "ext": r"[a-z]+"}
 
 
 def fmt(x) -> str:
-    """A number as it is written in a path (the same text as
-    :func:`dnpmbl.pipeline.config.fmt`): 3.35 -> '3.35', 15.0 -> '15', 1e-05 -> '0.00001'."""
+    """A number as it is written in a path (and wherever the workflow names a point):
+    3.35 -> '3.35', 15.0 -> '15', 1e-05 -> '0.00001'."""
     return np.format_float_positional(float(x), precision=10, unique=True, fractional=False, trim="-")
 
 
@@ -215,7 +217,7 @@ def scan_name(direction: str, n: int, model: str | None = None) -> str:
 def parse_scan_name(name: str) -> tuple[str, int, str]:
     """``(direction, N, model)`` of a scan's name (:func:`scan_name`): 'u_N12_d0.5' ->
     ('u', 12, 'd0.5'), 'b_N8' -> ('b', 8, 'paper')."""
-    match = re.fullmatch(rf"([ub])_N(\d+)(?:_({MODEL_NAME}))?", name)
+    match = re.fullmatch(SCAN_NAME, name)
     if match is None:
         raise ValueError(f"{name!r} is not the name of a scan (u_N8, b_N12, u_N12_<model>)")
     return match.group(1), int(match.group(2)), match.group(3) or PAPER_MODEL
