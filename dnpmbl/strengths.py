@@ -41,13 +41,6 @@ class Strengths:
     sx: tuple
     dephase: tuple
 
-    def to_backend(self, backend) -> Strengths:
-        """The same strengths as arrays of ``backend`` (no copy where they already are)."""
-        move = backend.asarray
-        return Strengths(
-            tuple(move(a) for a in self.flip), tuple(move(a) for a in self.sx), tuple(move(a) for a in self.dephase)
-        )
-
 
 _COLUMN_BLOCK = 256
 

@@ -18,7 +18,7 @@ import pytest
 
 import bruteforce as bf
 import dnpmbl
-from dnpmbl.strengths import Strengths, dephasing_strengths, flip_strengths, transition_strengths
+from dnpmbl.strengths import dephasing_strengths, flip_strengths, transition_strengths
 from test_diagonalization import CASES, _id, embedding
 
 #: Rounding allowed, relative to the largest strength of the block (O(1) numbers).
@@ -112,11 +112,3 @@ def test_strengths_need_the_eigenvectors():
     spectrum, _, _, _ = load(CASES[1])
     with pytest.raises(ValueError, match="need the eigenvectors"):
         transition_strengths(spectrum.without_vectors())
-
-
-def test_to_backend_keeps_the_arrays():
-    _, strengths, _, _ = load(CASES[1])
-    moved = strengths.to_backend(dnpmbl.backend.get_backend("cpu"))
-    assert isinstance(moved, Strengths)
-    for name in ("flip", "sx", "dephase"):
-        assert all(a is b for a, b in zip(getattr(moved, name), getattr(strengths, name))), name
