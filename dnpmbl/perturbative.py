@@ -286,6 +286,11 @@ def _setup(
 ) -> _Setup:
     if order not in (0, 2):
         raise ValueError(f"order must be 0 or 2, got {order!r}")
+    if sz_channel and not params.bath_z_channel:
+        raise ValueError(
+            "sz_channel=True adds the energy flow of the bath's Sz channel, which this model "
+            "does not have (bath_z_channel=False): the expansion without it is sz_channel=False"
+        )
     if not math.isfinite(omega_mw) or omega_mw <= 0:
         raise ValueError(f"omega_mw must be a positive finite frequency, got {omega_mw!r}")
     u2 = U2_COEFFICIENT * params.u**2 if order == 2 else 0.0

@@ -617,3 +617,52 @@ def test_pe_without_a_solution_says_so_and_h_at_infinite_temperature_is_nan():
     params = Parameters.from_units(4, u_mhz=15.0, beta_per_kelvin=10.0)
     pe = spin_temperature_pe(params, params.microwave_frequency(0.0), order=0, continuum=False)
     assert pe.beta_s == 0.0 and pe.p_n == 0.0 and math.isnan(pe.h)
+
+
+def test_sz_channel_needs_the_channel():
+    """A model without the bath's Sz channel has no flow of it to add: asking for it is refused
+    by name, and the expansion without it does not depend on the flag (the z channel enters
+    the PE only through that flow)."""
+    with_z = Parameters.from_units(12, u_mhz=15.0)
+    without_z = Parameters.from_units(12, u_mhz=15.0, bath_z_channel=False)
+    omega_mw = with_z.microwave_frequency(-0.5)
+    for continuum in (True, False):
+        with pytest.raises(ValueError, match="bath_z_channel=False"):
+            spin_temperature_pe(without_z, omega_mw, continuum=continuum, sz_channel=True)
+        for order in (0, 2):
+            a = spin_temperature_pe(with_z, omega_mw, order=order, continuum=continuum)
+            b = spin_temperature_pe(without_z, omega_mw, order=order, continuum=continuum)
+            assert (a.beta_s, a.h, a.p_n) == (b.beta_s, b.h, b.p_n)
+
+
+def test_pe_rule_leaves_pe2z_empty_without_the_z_channel(tmp_path, monkeypatch):
+    """The perturbative_expansion rule script on a model without the bath's Sz channel: the
+    paper's expansions are written as for the paper model, the pe2z columns NaN and false."""
+    import importlib
+    import sys
+    from types import SimpleNamespace
+
+    import pyarrow.parquet as pq
+
+    from dnpmbl.params import PHYSICS_DEFAULTS
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    monkeypatch.syspath_prepend(str(root / "workflow" / "scripts"))
+    script = importlib.import_module("perturbative_expansion")
+    rows = {}
+    for z in (True, False):
+        out = tmp_path / f"pe_{z}.parquet"
+        smk = SimpleNamespace(
+            wildcards=SimpleNamespace(model="paper" if z else "zoff", n="8", b="3.35", u="15"),
+            params=SimpleNamespace(physics={**PHYSICS_DEFAULTS, "bath_z_channel": z}, offsets=[-0.5]),
+            log=[str(tmp_path / f"pe_{z}.log")],
+            output=[str(out)],
+        )
+        script.main(smk)
+        rows[z] = pq.read_table(out).to_pylist()[0]
+    sys.modules.pop("perturbative_expansion", None)
+    for tag in ("continuum", "finite"):
+        assert rows[True][f"converged_pe2z_{tag}"] and np.isfinite(rows[True][f"p_n_pe2z_{tag}"])
+        assert not rows[False][f"converged_pe2z_{tag}"] and np.isnan(rows[False][f"p_n_pe2z_{tag}"])
+        for variant in ("pe0", "pe2"):
+            assert rows[False][f"p_n_{variant}_{tag}"] == rows[True][f"p_n_{variant}_{tag}"]
