@@ -29,6 +29,9 @@ import pandas as pd
 
 #: Columns of the claims table.
 COLUMNS = ["claim", "figure", "paper", "measured", "verdict"]
+#: Column headings of the Markdown table where they say more than the column's name: every
+#: ± of the measured column is a standard error of the mean over realizations.
+HEADINGS = {"measured": "measured (± is SE)"}
 
 
 def _z(a: float, se_a: float, b: float, se_b: float) -> float:
@@ -218,5 +221,6 @@ def claims_table(fig3: pd.DataFrame | None, fig4: pd.DataFrame | None, fig5: pd.
 
 def markdown(table: pd.DataFrame) -> str:
     """The claims table as a Markdown table (what the README shows)."""
-    head = "| " + " | ".join(COLUMNS) + " |\n| " + " | ".join("---" for _ in COLUMNS) + " |\n"
+    names = [HEADINGS.get(name, name) for name in COLUMNS]
+    head = "| " + " | ".join(names) + " |\n| " + " | ".join("---" for _ in COLUMNS) + " |\n"
     return head + "".join("| " + " | ".join(str(v).replace("|", "/") for v in row) + " |\n" for row in table.itertuples(index=False))
