@@ -3,6 +3,7 @@ workflow/scripts/campaign.py). Its stages cover every job once, in the order of 
 figures' importance; progress and the run record are read from the run directory alone;
 a second piece after a finished one computes nothing."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from dnpmbl.pipeline.campaign import (
     eigenstate_file,
     pieces,
+    format_progress,
     progress,
     realization_file,
     record_piece,
@@ -94,8 +96,12 @@ def test_progress_counts_finished_jobs_and_estimates_the_rest(tmp_path):
     assert row.seconds_done == 10.0 and row.cpu_seconds_done == 9.5
     same_point = [j for j in jobs if j.rsplit("/", 1)[0] == a.rsplit("/", 1)[0]]
     others = [j for j in jobs if j not in same_point]
-    expected = 10.0 * (len(same_point) - 1) + sum(first.estimate_s[j] for j in others)
+    # the finished job's CPU time (9.5 s), not its wall time (10 s), stands for the rest of its point
+    expected = 9.5 * (len(same_point) - 1) + sum(first.estimate_s[j] for j in others)
     assert row.seconds_left == pytest.approx(expected)
+    # the report gives the CPU time as the work done and the wall time beside it
+    text = format_progress([dataclasses.replace(row, cpu_seconds_done=7.0, seconds_done=30.0)], cores=2)
+    assert f"1/{len(jobs)} jobs, 7 CPU-s done (30 s of job wall time)" in text
 
 
 def test_pieces_end_at_their_last_file(tmp_path):
@@ -132,7 +138,7 @@ def test_campaign_on_the_smoke_config_draws_every_figure_and_resumes_with_nothin
     status = run_campaign("status", *args)
     config = config_of(SMOKE)
     total = len(every_job(config))
-    assert f"all: {total:,}/{total:,} jobs" in status.stdout and "~0 core-s left" in status.stdout
+    assert f"all: {total:,}/{total:,} jobs" in status.stdout and "~0 CPU-s left" in status.stdout
     stamps = {p: p.stat().st_mtime for p in (run / "benchmarks").rglob("*.tsv")}
     second = run_campaign("run", *args)
     assert second.returncode == 0, second.stderr[-3000:]

@@ -136,9 +136,12 @@ class StageProgress:
 def progress(run_dir, config: dict) -> list[StageProgress]:
     """How far each stage is, from the files of ``run_dir``.
 
-    The seconds left of a stage are its unfinished jobs times the median measured seconds
-    of the finished jobs of the same point (same N, B, U: the same work), or the estimate
-    model's where none of that point has finished.
+    The seconds left of a stage are its unfinished jobs times the median CPU time of the
+    finished jobs of the same point (same N, B, U: the same work; wall time where a
+    benchmark lacks it), or the estimate model's where none of that point has finished. The
+    jobs are single-threaded, so their CPU time is the core-seconds of their work, whatever
+    else shared the machine; their wall time also counts the time they waited (a paused
+    piece, other load), which would inflate the estimate.
     """
     run_dir = Path(run_dir)
     out = []
@@ -155,7 +158,7 @@ def progress(run_dir, config: dict) -> list[StageProgress]:
             done += 1
             seconds += bench.get("s", 0.0)
             cpu += bench.get("cpu_time", 0.0)
-            measured.setdefault(job.rsplit("/", 1)[0], []).append(bench.get("s", 0.0))
+            measured.setdefault(job.rsplit("/", 1)[0], []).append(bench.get("cpu_time", bench.get("s", 0.0)))
         left = 0.0
         for job in unfinished:
             same = measured.get(job.rsplit("/", 1)[0])
@@ -171,16 +174,17 @@ def format_progress(rows: list[StageProgress], cores: int) -> str:
     for i, row in enumerate(rows, 1):
         figures = ", ".join(f"{f} {'drawn' if f in row.figures_drawn else 'not yet'}" for f in row.figures) or "-"
         lines.append(
-            f"{i}. {row.name}: {row.done:,}/{row.total:,} jobs, {row.seconds_done:,.0f} core-s done, "
-            f"~{row.seconds_left:,.0f} core-s left; figures: {figures}"
+            f"{i}. {row.name}: {row.done:,}/{row.total:,} jobs, {row.cpu_seconds_done:,.0f} CPU-s done "
+            f"({row.seconds_done:,.0f} s of job wall time), ~{row.seconds_left:,.0f} CPU-s left; figures: {figures}"
         )
     done = sum(r.done for r in rows)
     total = sum(r.total for r in rows)
+    cpu = sum(r.cpu_seconds_done for r in rows)
     seconds = sum(r.seconds_done for r in rows)
     left = sum(r.seconds_left for r in rows)
     lines.append(
-        f"all: {done:,}/{total:,} jobs, {seconds:,.0f} core-s done ({seconds / 3600:.1f} core-h), "
-        f"~{left:,.0f} core-s left: ~{left / 3600 / max(1, cores):.1f} h on {cores} cores"
+        f"all: {done:,}/{total:,} jobs, {cpu:,.0f} CPU-s done ({cpu / 3600:.1f} core-h; {seconds:,.0f} s of job "
+        f"wall time), ~{left:,.0f} CPU-s left: ~{left / 3600 / max(1, cores):.1f} h on {cores} cores"
     )
     return "\n".join(lines)
 
