@@ -23,6 +23,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from dnpmbl.pipeline.claims import _z
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 README = "README.md"
@@ -320,7 +322,7 @@ def _():
 def _():
     s3 = table("s3")
     offsets = s3[s3.variant.str.startswith("offset")].n_realizations.unique()
-    others = set(s3[~s3.variant.str.contains("offset")].n_realizations) - {30}
+    others = set(s3[~s3.variant.str.contains("offset")].n_realizations)
     others |= set(table("s4").n_realizations)
     assert len(offsets) == 1 and len(others) == 1, (offsets, others)
     return int(offsets[0]), others.pop()
@@ -371,8 +373,9 @@ def _():
 def _():
     frame = rows("s1", n_spins=12)
     best = frame.loc[frame.p_n_mean.idxmax()]
-    gap = {u: (best.p_n_mean - s1(12, u).p_n_mean) / math.hypot(best.p_n_mean_se, s1(12, u).p_n_mean_se) for u in (4, 6, 10)}
-    assert gap[4] < 2 and gap[6] < 2 and gap[10] > 2, gap  # what the sentence says of them
+    # what the sentence says of them, by the claims table's rule (dnpmbl.pipeline.claims)
+    gap = {u: _z(best.p_n_mean, best.p_n_mean_se, s1(12, u).p_n_mean, s1(12, u).p_n_mean_se) for u in (4, 6, 10)}
+    assert gap[4] < 2 and gap[6] < 2 and gap[10] > 2, gap
     return best.u_mhz, *_se(best, "p_n_mean"), *_se(s1(12, 4), "p_n_mean"), *_se(s1(12, 6), "p_n_mean"), *_se(s1(12, 10), "p_n_mean")
 
 

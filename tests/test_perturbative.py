@@ -640,13 +640,14 @@ def test_pe_rule_leaves_pe2z_empty_without_the_z_channel(tmp_path, monkeypatch):
     paper's expansions are written as for the paper model, the pe2z columns NaN and false."""
     import importlib
     import sys
+    from pathlib import Path
     from types import SimpleNamespace
 
     import pyarrow.parquet as pq
 
     from dnpmbl.params import PHYSICS_DEFAULTS
 
-    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[1]
     monkeypatch.syspath_prepend(str(root / "workflow" / "scripts"))
     script = importlib.import_module("perturbative_expansion")
     rows = {}

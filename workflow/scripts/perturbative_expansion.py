@@ -24,10 +24,10 @@ def main(smk):
             for continuum, tag in ((True, "continuum"), (False, "finite")):
                 name = f"{variant}_{tag}"
                 pe = None
-                if sz_channel and not params.bath_z_channel:
-                    pass  # no Sz channel in this model, so no flow of it to add: not defined
-                elif continuum or smk.params.physics["zeeman_shifts"] == "equal":
-                    # (C2-C5 sum over the equally spaced shifts; random ones differ per realization.)
+                # C2-C5 sum over the equally spaced shifts (random ones differ per realization);
+                # without the bath's Sz channel there is no flow of it to add (pe2z not defined).
+                defined = continuum or smk.params.physics["zeeman_shifts"] == "equal"
+                if defined and (params.bath_z_channel or not sz_channel):
                     try:
                         pe = spin_temperature_pe(params, omega_mw, order=order, continuum=continuum, sz_channel=sz_channel)
                     except RuntimeError as exc:
