@@ -58,11 +58,13 @@ def read_table(path, schema: pa.Schema | None = None, *, columns=None) -> pa.Tab
     if not path.is_file():
         raise DataFileError(f"{path}: not a regular file", path)
     try:
-        wanted = _former_names(path, columns)
-        added = _added_missing(path, schema, wanted)
-        if added and wanted is not None:
-            wanted = [name for name in wanted if name not in added]
-        table = _renamed(pq.read_table(path, columns=wanted))
+        with pq.ParquetFile(path) as parquet:  # the footer, read once
+            names = set(parquet.schema_arrow.names)
+            wanted = _former_names(names, columns)
+            added = _added_missing(names, schema, wanted)
+            if added and wanted is not None:
+                wanted = [name for name in wanted if name not in added]
+            table = _renamed(parquet.read(columns=wanted))
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise DataFileError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})", path) from None
     for name in added:
@@ -81,28 +83,24 @@ def read_table(path, schema: pa.Schema | None = None, *, columns=None) -> pa.Tab
     return table
 
 
-def _former_names(path, columns):
-    """``columns`` as the file at ``path`` names them: a column renamed since the file was
-    written (:data:`dnpmbl.pipeline.io.RENAMED_COLUMNS`) under its former name."""
+def _former_names(names, columns):
+    """``columns`` as a file with the columns ``names`` names them: a column renamed since
+    the file was written (:data:`dnpmbl.pipeline.io.RENAMED_COLUMNS`) under its former name."""
     if columns is None or not any(name in RENAMED_COLUMNS for name in columns):
         return columns
-    names = set(pq.read_schema(path).names)
     return [
         RENAMED_COLUMNS[name] if name in RENAMED_COLUMNS and name not in names and RENAMED_COLUMNS[name] in names else name
         for name in columns
     ]
 
 
-def _added_missing(path, schema, columns) -> list[str]:
+def _added_missing(names, schema, columns) -> list[str]:
     """The columns of ``schema`` added since earlier versions
     (:data:`~dnpmbl.pipeline.io.ADDED_COLUMNS`) that are asked for (all of ``schema``'s when
-    ``columns`` is None) and that the file at ``path`` lacks."""
+    ``columns`` is None) and that a file with the columns ``names`` lacks."""
     if schema is None:
         return []
     asked = [name for name in ADDED_COLUMNS if name in schema.names and (columns is None or name in columns)]
-    if not asked:
-        return []
-    names = set(pq.read_schema(path).names)
     return [name for name in asked if name not in names]
 
 
