@@ -238,6 +238,30 @@ def _():
     return (*_se(fig5(2.0), "kl_mean"), *_se(fig5(15.0), "kl_mean"))
 
 
+# README, "At the paper's statistics": the campaign's Fig. 4 (docs/paper/fig4.csv) ---------
+
+
+def paper_fig4b(n: int, u: float) -> pd.Series:
+    return one("paper/fig4", panel="b", n_spins=n, u_mhz=u)
+
+
+@claim(README, "At 45 MHz |delta M| falls from {:.3f} ± {:.3f} (SE) at N = 8 to {:.4f} ± {:.4f} (SE) at N = 16")
+def _():
+    return (*_se(paper_fig4b(8, 45.0), "delta_m"), *_se(paper_fig4b(16, 45.0), "delta_m"))
+
+
+@claim(README, "at 15 MHz from {:.3f} ± {:.3f} (SE) to {:.3f} ± {:.3f} (SE), the N = 16 point resting on {:.0f} realizations")
+def _():
+    low, high = paper_fig4b(8, 15.0), paper_fig4b(16, 15.0)
+    return (*_se(low, "delta_m"), *_se(high, "delta_m"), high.realizations)
+
+
+@claim(README, "at 2 MHz it stays between {:.2f} and {:.2f} at every N")
+def _():
+    frame = rows("paper/fig4", panel="b", u_mhz=2.0)
+    return frame.delta_m.min(), frame.delta_m.max()
+
+
 # README, "Results": beyond the paper (s1-s4.csv) ----------------------------------------
 
 
