@@ -262,6 +262,37 @@ def _():
     return frame.delta_m.min(), frame.delta_m.max()
 
 
+# docs/physics.md, section 12: the first piece of config/checks.yaml (docs/checks/s3.csv) --
+
+
+def checks_s3(variant: str, u: float) -> pd.Series:
+    return one("checks/s3", variant=variant, u_mhz=float(u))
+
+
+@claim(
+    PHYSICS,
+    "Its ratio is {:.3f} ± {:.3f} (SE) at 8 MHz and {:.3f} ± {:.3f} (SE) at 10 MHz, {:.1f} SE below 1 there, "
+    "and {:.3f} ± {:.3f} (SE) at 15 MHz. The paper model in the same table peaks at "
+    "{:.3f} ± {:.3f} (SE) at {:g} MHz, not resolved from 1.",
+)
+def _():
+    at8, at10, at15 = (checks_s3("w_n = 18 MHz", u) for u in (8, 10, 15))
+    assert at8.ratio < 1 and at10.ratio < 1
+    assert max(rows("checks/s3", variant="w_n = 18 MHz").ratio) < 1.01  # no overshoot anywhere on the grid
+    paper = rows("checks/s3", variant="paper model, offset -0.5")
+    peak = paper.loc[paper.ratio.idxmax()]
+    assert abs(peak.ratio - 1) < 2 * peak.ratio_se
+    return (*_se(at8, "ratio"), *_se(at10, "ratio"), (1 - at10.ratio) / at10.ratio_se, *_se(at15, "ratio"), *_se(peak, "ratio"), peak.u_mhz)
+
+
+@claim(README, "the ratio stays at or below {:.3f} ± {:.3f} (SE) over U = 2-30 MHz, {:.3f} ± {:.3f} (SE) at 10 MHz")
+def _():
+    frame = rows("checks/s3", variant="w_n = 18 MHz")
+    top = frame.loc[frame.ratio.idxmax()]
+    assert sorted(frame.u_mhz) == [2, 4, 6, 8, 10, 15, 30]
+    return (*_se(top, "ratio"), *_se(checks_s3("w_n = 18 MHz", 10), "ratio"))
+
+
 # README, "Results": beyond the paper (s1-s4.csv) ----------------------------------------
 
 
