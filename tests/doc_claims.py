@@ -65,8 +65,9 @@ def s2(marker: str, n: int) -> pd.Series:
     return one("s2", marker=marker, n_spins=n)
 
 
-def s3(variant: str, u: float) -> pd.Series:
-    return one("s3", variant=variant, u_mhz=float(u))
+def s3(variant: str, u: float, name: str = "s3") -> pd.Series:
+    """A row of Figure S3's table ``name`` (``checks/s3``: the settling runs)."""
+    return one(name, variant=variant, u_mhz=float(u))
 
 
 def s4(convention: str, b: float) -> pd.Series:
@@ -84,8 +85,9 @@ def fig3(panel: str, u: float, b: float = 3.35) -> pd.Series:
     return one("fig3", panel=panel, u_mhz=float(u), b_tesla=float(b))
 
 
-def fig4b(n: int, u: float) -> pd.Series:
-    return one("fig4", panel="b", n_spins=float(n), u_mhz=float(u))
+def fig4b(n: int, u: float, name: str = "fig4") -> pd.Series:
+    """A row of Fig. 4 (b) in the table ``name`` (``paper/fig4``: the campaign's)."""
+    return one(name, panel="b", n_spins=float(n), u_mhz=float(u))
 
 
 def fig5(u: float) -> pd.Series:
@@ -241,18 +243,14 @@ def _():
 # README, "At the paper's statistics": the campaign's Fig. 4 (docs/paper/fig4.csv) ---------
 
 
-def paper_fig4b(n: int, u: float) -> pd.Series:
-    return one("paper/fig4", panel="b", n_spins=n, u_mhz=u)
-
-
 @claim(README, "At 45 MHz |delta M| falls from {:.3f} ± {:.3f} (SE) at N = 8 to {:.4f} ± {:.4f} (SE) at N = 16")
 def _():
-    return (*_se(paper_fig4b(8, 45.0), "delta_m"), *_se(paper_fig4b(16, 45.0), "delta_m"))
+    return (*_se(fig4b(8, 45.0, "paper/fig4"), "delta_m"), *_se(fig4b(16, 45.0, "paper/fig4"), "delta_m"))
 
 
 @claim(README, "at 15 MHz from {:.3f} ± {:.3f} (SE) to {:.3f} ± {:.3f} (SE), the N = 16 point resting on {:.0f} realizations")
 def _():
-    low, high = paper_fig4b(8, 15.0), paper_fig4b(16, 15.0)
+    low, high = fig4b(8, 15.0, "paper/fig4"), fig4b(16, 15.0, "paper/fig4")
     return (*_se(low, "delta_m"), *_se(high, "delta_m"), high.realizations)
 
 
@@ -265,10 +263,6 @@ def _():
 # docs/physics.md, section 12: the first piece of config/checks.yaml (docs/checks/s3.csv) --
 
 
-def checks_s3(variant: str, u: float) -> pd.Series:
-    return one("checks/s3", variant=variant, u_mhz=float(u))
-
-
 @claim(
     PHYSICS,
     "Its ratio is {:.3f} ± {:.3f} (SE) at 8 MHz and {:.3f} ± {:.3f} (SE) at 10 MHz, {:.1f} SE below 1 there, "
@@ -276,7 +270,7 @@ def checks_s3(variant: str, u: float) -> pd.Series:
     "{:.3f} ± {:.3f} (SE) at {:g} MHz, not resolved from 1.",
 )
 def _():
-    at8, at10, at15 = (checks_s3("w_n = 18 MHz", u) for u in (8, 10, 15))
+    at8, at10, at15 = (s3("w_n = 18 MHz", u, "checks/s3") for u in (8, 10, 15))
     assert at8.ratio < 1 and at10.ratio < 1
     assert max(rows("checks/s3", variant="w_n = 18 MHz").ratio) < 1.01  # no overshoot anywhere on the grid
     paper = rows("checks/s3", variant="paper model, offset -0.5")
@@ -290,7 +284,7 @@ def _():
     frame = rows("checks/s3", variant="w_n = 18 MHz")
     top = frame.loc[frame.ratio.idxmax()]
     assert sorted(frame.u_mhz) == [2, 4, 6, 8, 10, 15, 30]
-    return (*_se(top, "ratio"), *_se(checks_s3("w_n = 18 MHz", 10), "ratio"))
+    return (*_se(top, "ratio"), *_se(s3("w_n = 18 MHz", 10, "checks/s3"), "ratio"))
 
 
 # README, "Results": beyond the paper (s1-s4.csv) ----------------------------------------
