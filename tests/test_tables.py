@@ -254,6 +254,48 @@ def test_s3_table_names_each_variant_by_what_it_changes(tmp_path):
         figure_table("s3", {"scans": scans}, dict(settings, n_spins=8), {})
 
 
+def test_s3_paired_difference_is_the_bootstrap_of_the_per_realization_difference():
+    """Mean exact P_n of a variant minus the paper model's, on the same realizations and the
+    same resamples: since a mean is linear, the paired SE is exactly the bootstrap SE of the
+    per-realization differences, and far below the unpaired SE when the two move together."""
+    from dnpmbl.pipeline.tables import paired_differences
+    from dnpmbl.statistics import resample_indices
+
+    rng = np.random.default_rng(7)
+    paper = rng.normal(0.15, 0.1, size=50)  # spread between realizations, shared by both
+    variant = paper + rng.normal(0.01, 0.005, size=50)  # the variant's own change
+    indices = resample_indices(50, 200)
+
+    def scan_rows(values, n_realizations=50):
+        boot = values[indices].mean(axis=1)
+        return pd.DataFrame({"b_tesla": [3.35], "u_mhz": [2.0], "n_realizations": [n_realizations],
+                             "p_n_mean": [values.mean()], "p_n_mean_boot": [boot.tolist()],
+                             "ratio": [values.mean() / 0.2], "ratio_boot": [(boot / 0.2).tolist()]})  # fmt: skip
+
+    paired = paired_differences(scan_rows(variant), scan_rows(paper)).iloc[0]
+    own = (variant - paper)[indices].mean(axis=1)
+    assert paired["p_n_mean_diff"] == pytest.approx((variant - paper).mean())
+    assert paired["p_n_mean_diff_se"] == pytest.approx(np.std(own, ddof=1))
+    assert paired["ratio_diff_se"] == pytest.approx(paired["p_n_mean_diff_se"] / 0.2)
+    unpaired = np.hypot(np.std(paper[indices].mean(axis=1), ddof=1), np.std(variant[indices].mean(axis=1), ddof=1))
+    assert paired["p_n_mean_diff_se"] < unpaired / 5
+    # other realizations (another R), or no reference point: no pairing
+    assert paired_differences(scan_rows(variant, 40), scan_rows(paper)).isna().all(axis=None)
+    assert paired_differences(scan_rows(variant), scan_rows(paper).iloc[:0]).isna().all(axis=None)
+
+
+def test_s3_table_pairs_each_variant_with_the_paper_model(tmp_path):
+    scans = [_scan_file(tmp_path, "u_N6", "paper", 6, [2.0, 6.0], [-0.5, -0.3]),
+             _scan_file(tmp_path, "u_N6_wn", "wn", 6, [2.0, 6.0], [-0.5], ratio=lambda u: u / 5)]  # fmt: skip
+    settings = {"offset": -0.5, "n_spins": 6, "ratio": 0.4, "models": {"wn": {"omega_n_mhz": 13.5}}}
+    table = figure_table("s3", {"scans": scans}, settings, {}).set_index(["variant", "u_mhz"])
+    assert table.loc[("paper model, offset -0.5", 2.0), ["ratio_diff", "ratio_diff_se"]].isna().all()
+    wn = table.loc[("w_n = 13.5 MHz", 6.0)]
+    assert wn["ratio_diff"] == pytest.approx(1.2 - 0.6)
+    assert wn["ratio_diff_se"] == pytest.approx(np.std([1.2 * 0.99 - 0.6 * 0.99, 1.2 * 1.01 - 0.6 * 1.01], ddof=1))
+    assert table.loc[("offset -0.3", 6.0), "p_n_mean_diff"] == pytest.approx(0.0)
+
+
 def test_s4_table_holds_both_conventions_with_their_detuning(tmp_path):
     from dnpmbl.pipeline.io import POINT_SCHEMAS as schemas
 

@@ -327,13 +327,47 @@ def describe_change(key: str, value) -> str:
     return f"{text} = {value:g} {unit}".strip() if isinstance(value, (int, float)) else f"{text} = {value}"
 
 
+#: The statistics whose paired difference from the paper model Figure S3's table gives.
+PAIRED_STATISTICS = ("p_n_mean", "ratio")
+
+
+def paired_differences(rows: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """``{stat}_diff`` and ``{stat}_diff_se`` of :data:`PAIRED_STATISTICS`: the rows' value
+    minus the reference's at the same (B, U), and the SD (ddof 1) of that difference over the
+    resamples.
+
+    Two scans with the same number of realizations hold the same realizations 0..R-1 and
+    the same resampled realizations (:func:`dnpmbl.statistics.resample_indices`), so the
+    difference of their resamples is a paired bootstrap: its SE leaves out the scatter
+    between realizations that both share (common random numbers). NaN where the reference
+    has no row at that point, or another number of realizations or of resamples.
+    """
+    ref = {(b, u): row for b, u, row in zip(reference["b_tesla"], reference["u_mhz"], reference.itertuples(index=False))}
+    out = {f"{stat}_{part}": [] for stat in PAIRED_STATISTICS for part in ("diff", "diff_se")}
+    for row in rows.itertuples(index=False):
+        other = ref.get((row.b_tesla, row.u_mhz))
+        for stat in PAIRED_STATISTICS:
+            diff = se = np.nan
+            mine = np.asarray(getattr(row, f"{stat}_boot"), dtype=float)
+            if other is not None and other.n_realizations == row.n_realizations:
+                theirs = np.asarray(getattr(other, f"{stat}_boot"), dtype=float)
+                if mine.shape == theirs.shape:
+                    diff = getattr(row, stat) - getattr(other, stat)
+                    se = float(np.std(mine - theirs, ddof=1)) if mine.size > 1 else np.nan
+            out[f"{stat}_diff"].append(diff)
+            out[f"{stat}_diff_se"].append(se)
+    return pd.DataFrame(out, index=rows.index)
+
+
 def s3_table(inputs, settings: dict) -> pd.DataFrame:
     """Sensitivity of the crossover at one N: mean exact / FM against U for the paper model
-    at each offset and for each variant model at the config's offset, and U_c of marker (a)
-    per variant (inputs: scans)."""
+    at each offset and for each variant model at the config's offset, U_c of marker (a)
+    per variant, and each variant's paired difference from the paper model at the config's
+    offset (:func:`paired_differences`; NaN in the paper model's own rows) (inputs: scans)."""
     scans = read_scans(inputs["scans"])
     scans = scans[scans["n_spins"] == int(settings["n_spins"])]
     offset = float(settings["offset"])
+    reference = scans[(scans["model"] == PAPER_MODEL) & (scans["offset"] == offset)]
     parts = []
     for (model, off), rows in scans.groupby(["model", "offset"]):
         if model != PAPER_MODEL and off != offset:
@@ -344,12 +378,15 @@ def s3_table(inputs, settings: dict) -> pd.DataFrame:
             changes = settings["models"][model]
             variant = ", ".join(describe_change(key, value) for key, value in sorted(changes.items()))
         result = scan_crossings(rows, "ratio", float(settings["ratio"]), True)
-        part = _without_resamples(rows.sort_values("u_mhz")).copy()
+        rows = rows.sort_values("u_mhz")
+        part = _without_resamples(rows).copy()
         part.insert(0, "variant", variant)
         part["u_c_ratio"] = result["u_c"]
         part["u_c_ratio_se"] = result["u_c_se"]
         part["u_c_ratio_censored"] = result["censored"]
-        parts.append(part)
+        is_reference = model == PAPER_MODEL and off == offset
+        paired = paired_differences(rows, reference.iloc[:0] if is_reference else reference)
+        parts.append(pd.concat([part, paired], axis=1))
     if not parts:
         raise DataFileError("Figure S3: no scan at the sensitivity N among the inputs")
     return pd.concat(parts, ignore_index=True)
