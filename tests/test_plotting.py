@@ -97,6 +97,19 @@ def test_fig3_draws_each_convention_of_the_b_scan_with_its_legend():
     assert [t.get_text() for t in fig.get_axes()[1].get_legend().get_texts()] == [plotting.CONVENTION_LABELS["scaled"]]
 
 
+def test_s3_draws_the_paired_differences_below_when_the_table_has_them():
+    assert len(plotting.draw("s3", _s3()).get_axes()) == 1  # a table without pairing (before the columns existed)
+    table = _s3()
+    paired = table["variant"] != "paper model, offset -0.5"
+    table["p_n_mean_diff"] = np.where(paired, 0.01, np.nan)
+    table["p_n_mean_diff_se"] = np.where(paired, 0.002, np.nan)
+    upper, lower = plotting.draw("s3", table).get_axes()
+    assert len(upper.lines) > len(lower.lines) > 0  # the paper model has no difference from itself
+    assert "paired" in lower.get_ylabel()
+    table["p_n_mean_diff"] = np.nan
+    assert len(plotting.draw("s3", table).get_axes()) == 1
+
+
 def test_summary_names_one_n_and_one_count():
     assert plotting._summary(_fig5()) == "N = 6, 3 realizations per point"
     assert plotting._summary(_s1()) == "10 realizations per point"  # two N: none named

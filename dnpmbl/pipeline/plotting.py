@@ -250,19 +250,31 @@ def figure_s2(table: pd.DataFrame):
 
 def figure_s3(table: pd.DataFrame):
     """Mean exact / FM against U at one N under each variant (model, microwave offset), with
-    U_c of marker (a) in the legend."""
+    U_c of marker (a) in the legend; below it, where the table pairs variants with the paper
+    model (``p_n_mean_diff``), each variant's mean exact P_n minus the paper model's on the
+    same realizations, with the paired SE."""
+    paired = "p_n_mean_diff" in table and table["p_n_mean_diff"].notna().any()
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 3.0), constrained_layout=True)
+        if paired:
+            fig, (ax, low) = plt.subplots(2, 1, figsize=(6.4, 5.2), sharex=True, height_ratios=(3, 2), constrained_layout=True)
+        else:
+            fig, ax = plt.subplots(figsize=(6.4, 3.0), constrained_layout=True)
         styles = "os^Dv<>p"
         for k, (variant, rows) in enumerate(table.groupby("variant", sort=False)):
             rows = rows.sort_values("u_mhz")
             u_c, se = rows["u_c_ratio"].iloc[0], rows["u_c_ratio_se"].iloc[0]
             tag = f"$U_c$ = {u_c:.1f} ± {se:.1f}" if u_c == u_c else "$U_c$ outside the scan"
-            ax.errorbar(rows["u_mhz"], rows["ratio"], yerr=rows["ratio_se"], fmt=styles[k % 8] + "-",
-                        color=COLORS[k % len(COLORS)], ms=3, elinewidth=0.7, capsize=1.5, label=f"{variant} ({tag})")
+            style = dict(fmt=styles[k % 8] + "-", color=COLORS[k % len(COLORS)], ms=3, elinewidth=0.7, capsize=1.5)
+            ax.errorbar(rows["u_mhz"], rows["ratio"], yerr=rows["ratio_se"], label=f"{variant} ({tag})", **style)
+            if paired and rows["p_n_mean_diff"].notna().any():
+                low.errorbar(rows["u_mhz"], rows["p_n_mean_diff"], yerr=rows["p_n_mean_diff_se"], **style)
         ax.axhline(1.0, color="0.6", lw=0.6, ls=":")
-        ax.set_xlabel(r"$U/2\pi$ (MHz)")
+        ax.set_xlabel("" if paired else r"$U/2\pi$ (MHz)")
         ax.set_ylabel(r"$\overline{P_n}\,/\,P_n^{FM}$")
+        if paired:
+            low.axhline(0.0, color="0.6", lw=0.6, ls=":")
+            low.set_xlabel(r"$U/2\pi$ (MHz)")
+            low.set_ylabel(r"$\overline{P_n} - \overline{P_n}^{\,\mathrm{paper}}$" + "\n(same realizations, paired s.e.)")
         fig.legend(*ax.get_legend_handles_labels(), loc="outside right center", ncol=1, fontsize=6.5)
         _note(ax, table)
         return fig
