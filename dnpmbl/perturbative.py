@@ -677,17 +677,33 @@ def _newton(
     return beta_s, a, r < 1e-12
 
 
+#: Largest relative change of beta_s accepted in one continuation step (smaller steps are
+#: taken where the branch changes faster).
+CONTINUATION_MAX_CHANGE = 0.2
+
+
 def _continue_in_u2(lin: _LinearForm, beta_s: float, a: float, norm: np.ndarray) -> tuple[float, float]:
     """Follow the order-0 solution to the full U^2 term: ``lam`` from 0 to 1, Newton at each step.
+
+    A step is accepted only on the same branch: beta_s keeps its sign and changes by at most
+    :data:`CONTINUATION_MAX_CHANGE` of itself, and the Jacobian determinant keeps the sign it
+    has at ``lam = 0``. Along one branch without a fold the determinant does not vanish, so a
+    change of its sign means Newton crossed a fold or jumped to another root; without this
+    check a large step could land on a root beyond the fold (at N = 12 on the equally spaced
+    shifts: U = 28-45 MHz at offset -1/2, and w_MW within one spacing of a shift at 15 MHz).
 
     Raises RuntimeError where the branch ends (a fold: the U^2 terms outweigh the order-0
     balance and the order-U^2 equations have no nearby solution any more).
     """
     lam, step = 0.0, 0.25
+    orientation = np.sign(np.linalg.det(lin(beta_s, a, 0.0, jacobian=True)[1]))
     while lam < 1.0:
         target = min(1.0, lam + step)
         b_new, a_new, ok = _newton(lin, beta_s, a, target, norm)
-        if ok and np.sign(b_new) == np.sign(beta_s):
+        ok = ok and np.sign(b_new) == np.sign(beta_s) and abs(b_new - beta_s) <= CONTINUATION_MAX_CHANGE * abs(beta_s)
+        if ok:
+            ok = np.sign(np.linalg.det(lin(b_new, a_new, target, jacobian=True)[1])) == orientation
+        if ok:
             lam, beta_s, a = target, b_new, a_new
             step = min(2.0 * step, 0.5)
         else:

@@ -13,7 +13,7 @@ U = [2.0, 15.0, 45.0]
 
 def _fig2():
     rows = [
-        {"u_mhz": u, "detuning_mhz": d, "p_n_mean": 0.1 * d / 50, "p_n_mean_se": 0.01, "p_n_fm": 0.1, "p_n_pe2_finite": 0.12,
+        {"u_mhz": u, "detuning_mhz": d, "p_n_mean": 0.1 * d / 50, "p_n_mean_se": 0.01, "p_n_fm": 0.1, "p_n_pe2_continuum": 0.12,
          "n_spins": 6, "n_realizations": 3}
         for u in (2.0, 15.0) for d in (-50.0, 0.0, 50.0)
     ]  # fmt: skip
@@ -108,6 +108,13 @@ def test_s3_draws_the_paired_differences_below_when_the_table_has_them():
     assert "paired" in lower.get_ylabel()
     table["p_n_mean_diff"] = np.nan
     assert len(plotting.draw("s3", table).get_axes()) == 1
+
+
+def test_fig2_draws_the_continuum_expansion_not_the_finite_n_one():
+    table = _fig2().assign(p_n_pe2_finite=-0.5)  # a finite-N value nowhere near the others
+    ax = plotting.draw("fig2", table).get_axes()[0]
+    dotted = [line for line in ax.lines if line.get_linestyle() == ":"]
+    assert len(dotted) == 2 and all(np.allclose(line.get_ydata(), 0.12) for line in dotted)
 
 
 def test_summary_names_one_n_and_one_count():

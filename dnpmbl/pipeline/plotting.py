@@ -50,7 +50,10 @@ def _note(ax, frame: pd.DataFrame):
 
 
 def figure2(table: pd.DataFrame):
-    """DNP profile: P_n against (w_MW - w_e)/2pi for each U; symbols exact, dashed FM, dotted PE."""
+    """DNP profile: P_n against (w_MW - w_e)/2pi for each U; symbols exact, dashed FM, dotted
+    the U^2 PE in the continuum limit (the paper's, as in Fig. 3). The finite-N expansion is
+    in the table but not drawn: within about a Zeeman spacing of a spin's frequency its U^2
+    branch ends below U = 15 MHz (docs/physics.md section 9)."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(3.4, 3.1), constrained_layout=True)
         handles = []
@@ -59,14 +62,14 @@ def figure2(table: pd.DataFrame):
             x = rows["detuning_mhz"]
             ax.errorbar(x, rows["p_n_mean"], yerr=rows["p_n_mean_se"], fmt="o", ms=2.5, color=color, elinewidth=0.6)
             ax.plot(x, rows["p_n_fm"], "--", color=color)
-            if "p_n_pe2_finite" in rows:
-                ax.plot(x, rows["p_n_pe2_finite"], ":", color=color, lw=0.9)
+            if "p_n_pe2_continuum" in rows:
+                ax.plot(x, rows["p_n_pe2_continuum"], ":", color=color, lw=0.9)
             handles.append(Line2D([], [], color=color, lw=2, label=f"U = {u:g} MHz"))
         # One legend for the colours (U) and one for the line styles, below the axes.
         handles += [
             Line2D([], [], color="0.2", marker="o", ms=2.5, ls="none", label="exact mean ± s.e."),
             Line2D([], [], color="0.2", ls="--", label=r"Eq. (1), $\beta_{FM}$"),
-            Line2D([], [], color="0.2", ls=":", label=r"Eq. (1), $\beta_{PE}$ ($U^2$)"),
+            Line2D([], [], color="0.2", ls=":", label=r"Eq. (1), $\beta_{PE}$ ($U^2$, $N\to\infty$)"),
         ]
         ax.axhline(0, color="0.6", lw=0.5)
         ax.set_xlabel(r"$(\omega_{MW} - \omega_e)/2\pi$ (MHz)")
