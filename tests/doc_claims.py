@@ -529,6 +529,19 @@ def _():
     return (*_se(s1(12, 12), "ratio"), *_se(s1(12, 15), "ratio"), math.ceil(largest * 100) / 100)
 
 
+@claim(PHYSICS, "at 30 MHz the ratio, {:.3f} ± {:.3f} (SE), lies {:.1f} SE above 1")
+def _():
+    row = s1(12, 30)
+    return (*_se(row, "ratio"), (row.ratio - 1) / row.ratio_se)
+
+
+@claim(README, "at 15 MHz (S1), and {:.1f} % above 1 at 30 MHz")
+def _():
+    frame = rows("s1", n_spins=12)
+    assert (abs(frame[(frame.u_mhz >= 12) & (frame.u_mhz <= 20)].ratio - 1) < 2 * frame[(frame.u_mhz >= 12) & (frame.u_mhz <= 20)].ratio_se).all()
+    return (100 * (s1(12, 30).ratio - 1),)
+
+
 @claim(PHYSICS, "is {:.0f} % above the exact P_n at 15 MHz in the continuum ({:.3f}) and {:.0f} % below it at N = 12 ({:.3f}), against {:.3f} ± {:.3f} (SE)")
 def _():
     row = s4("scaled", 3.35)
@@ -597,6 +610,62 @@ def _():
 )
 def _():
     return (*_se(s1(8, 15), "ratio"), *_se(s1(12, 8), "ratio"), *_wn_overshoot())
+
+
+@claim(PHYSICS, "are each the largest over a U grid of a small sample, {:.1f} to {:.1f} SE above 1")
+def _():
+    z = [(row.ratio - 1) / row.ratio_se for row in (s1(12, 8), *(rows("s3", variant=v).loc[lambda f: f.ratio.idxmax()] for v in ("w_n = 13.5 MHz", "w_n = 22.5 MHz")))]
+    return min(z), max(z)
+
+
+def _b_scan(convention: str) -> pd.DataFrame:
+    frame = rows("paper/fig3", panel="B", convention=convention).sort_values("b_tesla")
+    z = [_z(r.p_n_mean, r.p_n_mean_se, r.p_n_fm, r.p_n_fm_se) for r in frame.itertuples()]
+    return frame.assign(z=z)
+
+
+def _distance_to_shift_mhz(b: float, detuning_mhz: float, n: int = 12) -> float:
+    """How far w_MW lies from the nearest equally spaced Zeeman shift at field b (derived)."""
+    import dnpmbl
+
+    dw = dnpmbl.Parameters.from_units(n, b_tesla=b).delta_omega_e / (2 * math.pi * 1e6)
+    shifts = dw * (2 * np.arange(1, n + 1) - n - 1) / n
+    return float(np.min(np.abs(shifts - detuning_mhz)))
+
+
+@claim(
+    PHYSICS,
+    "z = {:.1f}, {:.1f}, {:.1f}, {:.1f} and {:.1f} at 4, 4.75, 5.5, 6.25 and 7 T, where w_MW lies {:.1f}, {:.1f}, {:.1f}, {:.1f} and "
+    "{:.1f} MHz from the nearest shift (derived). The scaled convention's mean lies within {:.1f} SE of P_n^FM at every field.",
+)
+def _():
+    fixed = _b_scan("fixed")
+    high = fixed[fixed.b_tesla >= 4.0]
+    assert list(high.b_tesla) == [4.0, 4.75, 5.5, 6.25, 7.0] and (high.n_realizations == 100).all()
+    distances = [_distance_to_shift_mhz(b, d) for b, d in zip(high.b_tesla, high.detuning_mhz)]
+    scaled = _b_scan("scaled")
+    # the scaled offset -dw_e / 2 lies half a spacing (dw_e / 12) from the nearest shift at every field
+    assert all(abs(_distance_to_shift_mhz(b, d) - _dw(b) / 12) < 1e-9 for b, d in zip(scaled.b_tesla, scaled.detuning_mhz))
+    return (*high.z, *distances, max(abs(scaled.z)))
+
+
+def _dw(b: float) -> float:
+    import dnpmbl
+
+    return dnpmbl.Parameters.from_units(12, b_tesla=b).delta_omega_e / (2 * math.pi * 1e6)
+
+
+@claim(PHYSICS, "at 50 (below) its peak is {:.3f} ± {:.3f} (SE)")
+def _():
+    paper = rows("checks/s3", variant="paper model, offset -0.5")
+    return _se(paper.loc[paper.ratio.idxmax()], "ratio")
+
+
+@claim(PHYSICS, "at 100 (`docs/paper/fig3.csv`) the mean exact P_n at 8 MHz lies {:.1f} SE above P_n^FM")
+def _():
+    row = one("paper/fig3", panel="U", u_mhz=8.0, b_tesla=3.35)
+    assert row.n_realizations == 100
+    return (_z(row.p_n_mean, row.p_n_mean_se, row.p_n_fm, row.p_n_fm_se),)
 
 
 @claim(PHYSICS, "at N = 10 ({:.2f}, section 11)")
