@@ -682,25 +682,27 @@ def _newton(
 CONTINUATION_MAX_CHANGE = 0.2
 
 
-def _continue_in_u2(lin: _LinearForm, beta_s: float, a: float, norm: np.ndarray) -> tuple[float, float]:
+def _continue_in_u2(lin: _LinearForm, beta_s: float, a: float, norm: np.ndarray, beta_scale: float) -> tuple[float, float]:
     """Follow the order-0 solution to the full U^2 term: ``lam`` from 0 to 1, Newton at each step.
 
     A step is accepted only on the same branch: beta_s keeps its sign and changes by at most
-    :data:`CONTINUATION_MAX_CHANGE` of itself, and the Jacobian determinant keeps the sign it
-    has at ``lam = 0``. Along one branch without a fold the determinant does not vanish, so a
+    :data:`CONTINUATION_MAX_CHANGE` of itself (or of ``beta_scale``, 1e-3 / dw_e, where
+    beta_s is smaller: near w_MW = w_e it is close to 0), and the Jacobian determinant keeps
+    the sign it has at ``lam = 0``. Along one branch without a fold the determinant does not vanish, so a
     change of its sign means Newton crossed a fold or jumped to another root; without this
     check a large step could land on a root beyond the fold (at N = 12 on the equally spaced
     shifts: U = 28-45 MHz at offset -1/2, and w_MW within one spacing of a shift at 15 MHz).
 
     Raises RuntimeError where the branch ends (a fold: the U^2 terms outweigh the order-0
-    balance and the order-U^2 equations have no nearby solution any more).
+    balance and the order-U^2 equations have no nearby solution any more), or where beta_s
+    would pass through 0 (h = a / beta_s - w_e diverges there).
     """
     lam, step = 0.0, 0.25
     orientation = np.sign(np.linalg.det(lin(beta_s, a, 0.0, jacobian=True)[1]))
     while lam < 1.0:
         target = min(1.0, lam + step)
         b_new, a_new, ok = _newton(lin, beta_s, a, target, norm)
-        ok = ok and np.sign(b_new) == np.sign(beta_s) and abs(b_new - beta_s) <= CONTINUATION_MAX_CHANGE * abs(beta_s)
+        ok = ok and np.sign(b_new) == np.sign(beta_s) and abs(b_new - beta_s) <= CONTINUATION_MAX_CHANGE * max(abs(beta_s), beta_scale)
         if ok:
             ok = np.sign(np.linalg.det(lin(b_new, a_new, target, jacobian=True)[1])) == orientation
         if ok:
@@ -713,8 +715,8 @@ def _continue_in_u2(lin: _LinearForm, beta_s: float, a: float, norm: np.ndarray)
                 raise RuntimeError(
                     "perturbative spin temperature: the order-U^2 equations have no solution connected "
                     f"to the order-0 one beyond U = {u_fold:.3g} MHz (reached {lam:.4f} of the U^2 "
-                    f"term, beta_s = {beta_s:.6g} s, a = {a:.6g}); the U^2 terms outweigh the order-0 "
-                    "balance there, outside the validity of the expansion"
+                    f"term, beta_s = {beta_s:.6g} s, a = {a:.6g}): a fold, where the U^2 terms outweigh the "
+                    "order-0 balance, outside the validity of the expansion, or beta_s reaching 0"
                 )
     return beta_s, a
 
@@ -792,7 +794,7 @@ def spin_temperature_pe(
         _, norm = _direct(st, beta_s, a, u2=0.0)
         beta_s, a, _ = _newton(lin, beta_s, a, 0.0, norm)
         if order == 2 and st.u2 != 0.0:
-            beta_s, a = _continue_in_u2(lin, beta_s, a, norm)
+            beta_s, a = _continue_in_u2(lin, beta_s, a, norm, beta_scale=1e-3 / width)
     except (ValueError, ZeroDivisionError, FloatingPointError) as exc:
         # A bracket that is none (brentq's ValueError) where every spin is fully polarized
         # (P0 = +-1) or the bath is absent: no solution, as the docstring promises.

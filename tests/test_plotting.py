@@ -104,8 +104,12 @@ def test_s3_draws_the_paired_differences_below_when_the_table_has_them():
     table["p_n_mean_diff"] = np.where(paired, 0.01, np.nan)
     table["p_n_mean_diff_se"] = np.where(paired, 0.002, np.nan)
     upper, lower = plotting.draw("s3", table).get_axes()
-    assert len(upper.lines) > len(lower.lines) > 0  # the paper model has no difference from itself
-    assert "paired" in lower.get_ylabel()
+    assert (len(upper.containers), len(lower.containers)) == (2, 1)  # the paper model has no difference from itself
+    assert "paired" in lower.get_ylabel() and not lower.texts
+    table.loc[table["variant"] == "w_n = 13.5 MHz", "p_n_mean_diff"] = np.nan  # e.g. 12 realizations beside 30
+    table = pd.concat([table, _s3().assign(variant="offset -0.3", p_n_mean_diff=0.01, p_n_mean_diff_se=0.002)])
+    lower = plotting.draw("s3", table).get_axes()[1]
+    assert [t.get_text() for t in lower.texts] == ["not paired (other numbers of realizations): w_n = 13.5 MHz"]
     table["p_n_mean_diff"] = np.nan
     assert len(plotting.draw("s3", table).get_axes()) == 1
 

@@ -285,15 +285,16 @@ def test_s3_paired_difference_is_the_bootstrap_of_the_per_realization_difference
 
 
 def test_s3_table_pairs_each_variant_with_the_paper_model(tmp_path):
-    scans = [_scan_file(tmp_path, "u_N6", "paper", 6, [2.0, 6.0], [-0.5, -0.3]),
-             _scan_file(tmp_path, "u_N6_wn", "wn", 6, [2.0, 6.0], [-0.5], ratio=lambda u: u / 5)]  # fmt: skip
+    paper = _scan_file(tmp_path, "u_N6", "paper", 6, [2.0, 6.0], [-0.5])
+    other_offset = _scan_file(tmp_path, "u_N6_o", "paper", 6, [2.0, 6.0], [-0.3], ratio=lambda u: u / 20)
+    scans = [paper, other_offset, _scan_file(tmp_path, "u_N6_wn", "wn", 6, [2.0, 6.0], [-0.5], ratio=lambda u: u / 5)]
     settings = {"offset": -0.5, "n_spins": 6, "ratio": 0.4, "models": {"wn": {"omega_n_mhz": 13.5}}}
     table = figure_table("s3", {"scans": scans}, settings, {}).set_index(["variant", "u_mhz"])
     assert table.loc[("paper model, offset -0.5", 2.0), ["ratio_diff", "ratio_diff_se"]].isna().all()
     wn = table.loc[("w_n = 13.5 MHz", 6.0)]
     assert wn["ratio_diff"] == pytest.approx(1.2 - 0.6)
     assert wn["ratio_diff_se"] == pytest.approx(np.std([1.2 * 0.99 - 0.6 * 0.99, 1.2 * 1.01 - 0.6 * 1.01], ddof=1))
-    assert table.loc[("offset -0.3", 6.0), "p_n_mean_diff"] == pytest.approx(0.0)
+    assert table.loc[("offset -0.3", 6.0), "ratio_diff"] == pytest.approx(0.3 - 0.6)  # against offset -0.5, not itself
 
 
 def test_s4_table_holds_both_conventions_with_their_detuning(tmp_path):

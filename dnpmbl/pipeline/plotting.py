@@ -275,6 +275,11 @@ def figure_s3(table: pd.DataFrame):
         ax.set_xlabel("" if paired else r"$U/2\pi$ (MHz)")
         ax.set_ylabel(r"$\overline{P_n}\,/\,P_n^{FM}$")
         if paired:
+            unpaired = [v for v, rows in table.groupby("variant", sort=False)
+                        if rows["p_n_mean_diff"].isna().all() and not v.startswith("paper model,")]  # fmt: skip
+            if unpaired:
+                low.text(0.01, 0.02, "not paired (other numbers of realizations): " + "; ".join(unpaired),
+                         transform=low.transAxes, fontsize=5.5, color="0.35", va="bottom")  # fmt: skip
             low.axhline(0.0, color="0.6", lw=0.6, ls=":")
             low.set_xlabel(r"$U/2\pi$ (MHz)")
             low.set_ylabel(r"$\overline{P_n} - \overline{P_n}^{\,\mathrm{paper}}$" + "\n(same realizations, paired s.e.)")

@@ -363,7 +363,9 @@ def s3_table(inputs, settings: dict) -> pd.DataFrame:
     """Sensitivity of the crossover at one N: mean exact / FM against U for the paper model
     at each offset and for each variant model at the config's offset, U_c of marker (a)
     per variant, and each variant's paired difference from the paper model at the config's
-    offset (:func:`paired_differences`; NaN in the paper model's own rows) (inputs: scans)."""
+    offset (:func:`paired_differences`: NaN in the rows of that reference itself, and for a
+    variant with another number of realizations; the paper model's other offsets are
+    paired) (inputs: scans)."""
     scans = read_scans(inputs["scans"])
     scans = scans[scans["n_spins"] == int(settings["n_spins"])]
     offset = float(settings["offset"])
