@@ -287,6 +287,51 @@ def _():
     return (*_se(top, "ratio"), *_se(s3("w_n = 18 MHz", 10, "checks/s3"), "ratio"))
 
 
+# docs/physics.md, section 10: D beside 1 MHz (docs/checks/s3.csv) ---------------------------
+
+
+def _d_variant(name: str) -> pd.DataFrame:
+    frame = rows("checks/s3", variant=name).sort_values("u_mhz")
+    assert (frame.n_realizations == 50).all() and frame.p_n_mean_diff.notna().all()
+    return frame.assign(z=frame.p_n_mean_diff / frame.p_n_mean_diff_se)
+
+
+@claim(
+    PHYSICS,
+    "over U = 2-8 MHz the mean exact P_n moves by at most {:.4f} with D = 0.3 MHz (at most {:.1f} paired SE) and {:.4f} with "
+    "D = 3 MHz (at most {:.1f} paired SE), and U_c of marker (a) is {:.1f} ± {:.1f} (SE) and {:.1f} ± {:.1f} (SE) against "
+    "{:.1f} ± {:.1f} (SE).",
+)
+def _():
+    out = []
+    for name in ("D = 0.3 MHz", "D = 3 MHz"):
+        low = _d_variant(name).query("u_mhz <= 8")
+        assert list(low.u_mhz) == [2, 4, 6, 8] and (abs(low.z) < 2).all()  # none resolved
+        out += [abs(low.p_n_mean_diff).max(), abs(low.z).max()]
+    marker = [(r.u_c_ratio, r.u_c_ratio_se) for r in (s3(v, 2, "checks/s3") for v in ("D = 0.3 MHz", "D = 3 MHz", "paper model, offset -0.5"))]
+    return (*out, *(x for pair in marker for x in pair))
+
+
+@claim(PHYSICS, "at 4 MHz the SD of their change (the paired SE times sqrt({:d})) is {:.3f} and {:.3f}, against a mean P_n of {:.3f}")
+def _():
+    at4 = [s3(v, 4, "checks/s3") for v in ("D = 0.3 MHz", "D = 3 MHz")]
+    return (int(at4[0].n_realizations), *(r.p_n_mean_diff_se * math.sqrt(r.n_realizations) for r in at4),
+            s3("paper model, offset -0.5", 4, "checks/s3").p_n_mean)  # fmt: skip
+
+
+@claim(PHYSICS, "{:+.4f} ± {:.4f} (SE) with D = 0.3 MHz and {:+.4f} ± {:.4f} (SE) with D = 3 MHz at 15 MHz, where P_n is {:.3f}")
+def _():
+    small, large = s3("D = 0.3 MHz", 15, "checks/s3"), s3("D = 3 MHz", 15, "checks/s3")
+    assert small.p_n_mean_diff > 3 * small.p_n_mean_diff_se and -large.p_n_mean_diff > 3 * large.p_n_mean_diff_se  # resolved
+    return (*_se(small, "p_n_mean_diff"), *_se(large, "p_n_mean_diff"), s3("paper model, offset -0.5", 15, "checks/s3").p_n_mean)
+
+
+@claim(README, "on the same {:d} realizations (`docs/checks/`), the mean exact P_n at U = 2-8 MHz changes by no more than {:.1f} paired SE")
+def _():
+    z = [abs(_d_variant(v).query("u_mhz <= 8").z).max() for v in ("D = 0.3 MHz", "D = 3 MHz")]
+    return int(s3("D = 3 MHz", 2, "checks/s3").n_realizations), max(z)
+
+
 # README, "Results": beyond the paper (s1-s4.csv) ----------------------------------------
 
 
