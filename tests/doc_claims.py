@@ -103,11 +103,22 @@ def variant(name: str) -> pd.Series:
     return rows("s3", variant=name).iloc[0]
 
 
-def spacing_mhz(n: int) -> float:
-    """The Zeeman spacing 2 dw_e / N at 3.35 T (derived from Table I)."""
+def peak_ratio(name: str, variant: str) -> pd.Series:
+    """The row of the largest exact/FM ratio of one variant in the S3 table ``name``."""
+    frame = rows(name, variant=variant)
+    return frame.loc[frame.ratio.idxmax()]
+
+
+def half_width_mhz(b: float = 3.35, n: int = 12) -> float:
+    """dw_e / 2 pi at field b, MHz (derived from Table I)."""
     import dnpmbl
 
-    return 2 * dnpmbl.Parameters.from_units(n).delta_omega_e / n / (2 * math.pi * 1e6)
+    return dnpmbl.Parameters.from_units(n, b_tesla=b).delta_omega_e / (2 * math.pi * 1e6)
+
+
+def spacing_mhz(n: int) -> float:
+    """The Zeeman spacing 2 dw_e / N at 3.35 T (derived from Table I)."""
+    return 2 * half_width_mhz(3.35, n) / n
 
 
 def power_law_exponent() -> tuple[float, float]:
@@ -273,17 +284,15 @@ def _():
     at8, at10, at15 = (s3("w_n = 18 MHz", u, "checks/s3") for u in (8, 10, 15))
     assert at8.ratio < 1 and at10.ratio < 1
     assert max(rows("checks/s3", variant="w_n = 18 MHz").ratio) < 1.01  # no overshoot anywhere on the grid
-    paper = rows("checks/s3", variant="paper model, offset -0.5")
-    peak = paper.loc[paper.ratio.idxmax()]
+    peak = peak_ratio("checks/s3", "paper model, offset -0.5")
     assert abs(peak.ratio - 1) < 2 * peak.ratio_se
     return (*_se(at8, "ratio"), *_se(at10, "ratio"), (1 - at10.ratio) / at10.ratio_se, *_se(at15, "ratio"), *_se(peak, "ratio"), peak.u_mhz)
 
 
 @claim(README, "the ratio stays at or below {:.3f} ± {:.3f} (SE) over U = 2-30 MHz, {:.3f} ± {:.3f} (SE) at 10 MHz")
 def _():
-    frame = rows("checks/s3", variant="w_n = 18 MHz")
-    top = frame.loc[frame.ratio.idxmax()]
-    assert sorted(frame.u_mhz) == [2, 4, 6, 8, 10, 15, 30]
+    top = peak_ratio("checks/s3", "w_n = 18 MHz")
+    assert sorted(rows("checks/s3", variant="w_n = 18 MHz").u_mhz) == [2, 4, 6, 8, 10, 15, 30]
     return (*_se(top, "ratio"), *_se(s3("w_n = 18 MHz", 10, "checks/s3"), "ratio"))
 
 
@@ -388,8 +397,7 @@ def _wn_overshoot():
     """The largest exact/FM ratio of each w_n variant of S3 (realizations, then ratio, SE, U per variant)."""
     out = []
     for name in ("w_n = 13.5 MHz", "w_n = 22.5 MHz"):
-        frame = rows("s3", variant=name)
-        best = frame.loc[frame.ratio.idxmax()]
+        best = peak_ratio("s3", name)
         out.append((int(best.n_realizations), *_se(best, "ratio"), best.u_mhz))
     (count, *first), (count_b, *second) = out
     assert count == count_b
@@ -582,8 +590,8 @@ def _():
 
 @claim(README, "at 15 MHz (S1), and {:.1f} % above 1 at 30 MHz")
 def _():
-    frame = rows("s1", n_spins=12)
-    assert (abs(frame[(frame.u_mhz >= 12) & (frame.u_mhz <= 20)].ratio - 1) < 2 * frame[(frame.u_mhz >= 12) & (frame.u_mhz <= 20)].ratio_se).all()
+    consistent = rows("s1", n_spins=12).query("12 <= u_mhz <= 20")
+    assert (abs(consistent.ratio - 1) < 2 * consistent.ratio_se).all()
     return (100 * (s1(12, 30).ratio - 1),)
 
 
@@ -659,7 +667,7 @@ def _():
 
 @claim(PHYSICS, "are each the largest over a U grid of a small sample, {:.1f} to {:.1f} SE above 1")
 def _():
-    z = [(row.ratio - 1) / row.ratio_se for row in (s1(12, 8), *(rows("s3", variant=v).loc[lambda f: f.ratio.idxmax()] for v in ("w_n = 13.5 MHz", "w_n = 22.5 MHz")))]
+    z = [(row.ratio - 1) / row.ratio_se for row in (s1(12, 8), peak_ratio("s3", "w_n = 13.5 MHz"), peak_ratio("s3", "w_n = 22.5 MHz"))]
     return min(z), max(z)
 
 
@@ -671,11 +679,9 @@ def _b_scan(convention: str) -> pd.DataFrame:
 
 def _distance_to_shift_mhz(b: float, detuning_mhz: float, n: int = 12) -> float:
     """How far w_MW lies from the nearest equally spaced Zeeman shift at field b (derived)."""
-    import dnpmbl
+    from dnpmbl.model import zeeman_shifts
 
-    dw = dnpmbl.Parameters.from_units(n, b_tesla=b).delta_omega_e / (2 * math.pi * 1e6)
-    shifts = dw * (2 * np.arange(1, n + 1) - n - 1) / n
-    return float(np.min(np.abs(shifts - detuning_mhz)))
+    return float(np.min(np.abs(zeeman_shifts(n, half_width_mhz(b, n)) - detuning_mhz)))
 
 
 @claim(
@@ -690,20 +696,13 @@ def _():
     distances = [_distance_to_shift_mhz(b, d) for b, d in zip(high.b_tesla, high.detuning_mhz)]
     scaled = _b_scan("scaled")
     # the scaled offset -dw_e / 2 lies half a spacing (dw_e / 12) from the nearest shift at every field
-    assert all(abs(_distance_to_shift_mhz(b, d) - _dw(b) / 12) < 1e-9 for b, d in zip(scaled.b_tesla, scaled.detuning_mhz))
+    assert all(abs(_distance_to_shift_mhz(b, d) - half_width_mhz(b) / 12) < 1e-9 for b, d in zip(scaled.b_tesla, scaled.detuning_mhz))
     return (*high.z, *distances, max(abs(scaled.z)))
-
-
-def _dw(b: float) -> float:
-    import dnpmbl
-
-    return dnpmbl.Parameters.from_units(12, b_tesla=b).delta_omega_e / (2 * math.pi * 1e6)
 
 
 @claim(PHYSICS, "at 50 (below) its peak is {:.3f} ± {:.3f} (SE)")
 def _():
-    paper = rows("checks/s3", variant="paper model, offset -0.5")
-    return _se(paper.loc[paper.ratio.idxmax()], "ratio")
+    return _se(peak_ratio("checks/s3", "paper model, offset -0.5"), "ratio")
 
 
 @claim(PHYSICS, "at 100 (`docs/paper/fig3.csv`) the mean exact P_n at 8 MHz lies {:.1f} SE above P_n^FM")
