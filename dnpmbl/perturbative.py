@@ -702,10 +702,13 @@ def _continue_in_u2(lin: _LinearForm, beta_s: float, a: float, norm: np.ndarray,
     while lam < 1.0:
         target = min(1.0, lam + step)
         b_new, a_new, ok = _newton(lin, beta_s, a, target, norm)
-        ok = ok and np.sign(b_new) == np.sign(beta_s) and abs(b_new - beta_s) <= CONTINUATION_MAX_CHANGE * max(abs(beta_s), beta_scale)
-        if ok:
-            ok = np.sign(np.linalg.det(lin(b_new, a_new, target, jacobian=True)[1])) == orientation
-        if ok:
+        on_branch = (
+            ok
+            and np.sign(b_new) == np.sign(beta_s)
+            and abs(b_new - beta_s) <= CONTINUATION_MAX_CHANGE * max(abs(beta_s), beta_scale)
+            and np.sign(np.linalg.det(lin(b_new, a_new, target, jacobian=True)[1])) == orientation
+        )
+        if on_branch:
             lam, beta_s, a = target, b_new, a_new
             step = min(2.0 * step, 0.5)
         else:
