@@ -341,6 +341,70 @@ def _():
     return int(s3("D = 3 MHz", 2, "checks/s3").n_realizations), max(z)
 
 
+# docs/physics.md, section 12 and README: the bath without its z channel (docs/checks/s3.csv)
+
+ZOFF = "no bath Sz channel"
+
+
+def _pe_sz_term(u: float) -> tuple[float, float]:
+    """How much the expansion's Sz-channel term lowers P_n^PE at U (continuum, N = 12)."""
+    row = one("paper/fig3", panel="U", u_mhz=float(u))
+    return row.p_n_pe2_continuum - row.p_n_pe2z_continuum, row.p_n_pe2_finite - row.p_n_pe2z_finite
+
+
+@claim(
+    PHYSICS,
+    "exact P_n is {:+.4f} ± {:.4f} (SE) at 2 MHz, not resolved at 4 MHz, {:+.4f} to {:+.4f} at 6-10 MHz, and "
+    "{:+.4f} ± {:.4f} (SE) at 15 MHz and {:+.4f} ± {:.4f} (SE) at 30 MHz, {:.0f} % and {:.0f} % of the paper model's P_n.",
+)
+def _():
+    frame = _d_variant(ZOFF).set_index("u_mhz")
+    assert abs(frame.z[4]) < 2 and (abs(frame.z.drop(4)) > 3).all()  # 4 MHz alone unresolved
+    assert (frame.p_n_mean_diff[[6, 8, 10, 15, 30]] > 0).all()
+    mid = frame.p_n_mean_diff[[6, 8, 10]]
+    paper = [s3("paper model, offset -0.5", u, "checks/s3").p_n_mean for u in (15, 30)]
+    return (*_se(frame.loc[2], "p_n_mean_diff"), mid.min(), mid.max(), *_se(frame.loc[15], "p_n_mean_diff"),
+            *_se(frame.loc[30], "p_n_mean_diff"), *(100 * frame.p_n_mean_diff[u] / q for u, q in zip((15, 30), paper)))  # fmt: skip
+
+
+@claim(
+    PHYSICS,
+    "ratio to P_n^FM is {:.4f} ± {:.4f} (SE) at 15 MHz and {:.4f} ± {:.4f} (SE) at 30 MHz (paper model {:.4f} and {:.4f}), "
+    "{:.2f} against {:.2f} at 2 MHz, and U_c of marker (a) is {:.1f} ± {:.1f} (SE) against {:.1f} ± {:.1f} (SE).",
+)
+def _():
+    zoff, paper = (lambda u: s3(ZOFF, u, "checks/s3")), (lambda u: s3("paper model, offset -0.5", u, "checks/s3"))
+    for u in (15, 30):
+        assert abs(zoff(u).ratio - 1) < 2 * zoff(u).ratio_se  # the spin temperature holds without the z channel
+    return (*_se(zoff(15), "ratio"), *_se(zoff(30), "ratio"), paper(15).ratio, paper(30).ratio, zoff(2).ratio, paper(2).ratio,
+            *_se(zoff(2), "u_c_ratio"), *_se(paper(2), "u_c_ratio"))  # fmt: skip
+
+
+@claim(
+    PHYSICS,
+    "lowers P_n^PE by {:.4f} (continuum) and {:.4f} (N = 12) at 10 MHz and by {:.4f} and {:.4f} at 15 MHz "
+    "(`docs/paper/fig3.csv`; the expansion has one value per point), against an exact change of {:.4f} ± {:.4f} (SE) "
+    "and {:.4f} ± {:.4f} (SE). Below the crossover the term falls short ({:.4f} at 6 MHz against {:.4f} ± {:.4f} (SE))",
+)
+def _():
+    exact = {u: s3(ZOFF, u, "checks/s3") for u in (6, 10, 15)}
+    for u in (10, 15):  # the term and the exact change agree within 15 %
+        assert all(abs(term / exact[u].p_n_mean_diff - 1) < 0.15 for term in _pe_sz_term(u))
+    assert _pe_sz_term(6)[0] < exact[6].p_n_mean_diff - 3 * exact[6].p_n_mean_diff_se
+    return (*_pe_sz_term(10), *_pe_sz_term(15), *_se(exact[10], "p_n_mean_diff"), *_se(exact[15], "p_n_mean_diff"),
+            _pe_sz_term(6)[0], *_se(exact[6], "p_n_mean_diff"))  # fmt: skip
+
+
+@claim(
+    README,
+    "it raises the mean exact P_n by {:.4f} ± {:.4f} (SE) at 15 MHz and {:.4f} ± {:.4f} (SE) at 30 MHz, the fitted spin "
+    "temperature follows (ratio {:.4f} ± {:.4f} (SE) at 15 MHz)",
+)
+def _():
+    return (*_se(s3(ZOFF, 15, "checks/s3"), "p_n_mean_diff"), *_se(s3(ZOFF, 30, "checks/s3"), "p_n_mean_diff"),
+            *_se(s3(ZOFF, 15, "checks/s3"), "ratio"))  # fmt: skip
+
+
 # README, "Results": beyond the paper (s1-s4.csv) ----------------------------------------
 
 
