@@ -391,6 +391,7 @@ def _():
     for u in (10, 15):  # the term and the exact change agree within 15 %
         assert all(abs(term / exact[u].p_n_mean_diff - 1) < 0.15 for term in _pe_sz_term(u))
     assert _pe_sz_term(6)[0] < exact[6].p_n_mean_diff - 3 * exact[6].p_n_mean_diff_se
+    assert abs(_pe_sz_term(15)[1] - exact[15].p_n_mean_diff) < exact[15].p_n_mean_diff_se  # "within one SE" at N = 12
     return (*_pe_sz_term(10), *_pe_sz_term(15), *_se(exact[10], "p_n_mean_diff"), *_se(exact[15], "p_n_mean_diff"),
             _pe_sz_term(6)[0], *_se(exact[6], "p_n_mean_diff"))  # fmt: skip
 
