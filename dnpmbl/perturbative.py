@@ -669,7 +669,9 @@ def _newton(
                 break
             damp *= 0.5
         else:
-            return beta_s, a, False
+            # No step lowers the residual: converged if it is already at rounding level
+            # (its floor is a few 1e-15 where the terms are large, not always below 1e-15).
+            return beta_s, a, r < 1e-12
         small = abs(b_new - beta_s) <= 1e-14 * abs(beta_s) and abs(a_new - a) <= 1e-13 * max(1.0, abs(a))
         beta_s, a, e, jac, r = b_new, a_new, e_new, jac_new, r_new
         if small or r < 1e-15:

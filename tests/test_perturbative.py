@@ -594,6 +594,29 @@ def test_robust_over_pipeline_ranges(b_tesla, u_mhz):
             assert np.sign(res.beta_s) == -np.sign(offset)
 
 
+def test_newton_started_at_a_root_reports_it_converged():
+    """Where the residual's rounding floor lies above 1e-15 (B = 1.75 T, w_MW - w_e = -27 MHz,
+    U = 15 MHz, continuum: ~3e-15), no Newton step can lower it; the solver once reported such
+    a root as a failure, so the continuation halved its step at points it had solved."""
+    from dnpmbl.perturbative import _LinearForm, _direct, _newton, _order0_root, _setup
+
+    p = Parameters.from_units(12, b_tesla=1.75, u_mhz=15.0)
+    st = _setup(p, p.omega_e - 2 * np.pi * 27e6, 2, True, None, False)
+    lin = _LinearForm(st)
+    beta_s, a = _order0_root(lin, p.delta_omega_e, (1e-15, 1e-6))
+    _, norm = _direct(st, beta_s, a, u2=0.0)
+    lam = 0.0375
+    for _ in range(30):  # plain Newton down to rounding
+        e, jac = lin(beta_s, a, lam, jacobian=True)
+        step = np.linalg.solve(jac, -e)
+        beta_s, a = beta_s + step[0], a + step[1]
+    floor = np.max(np.abs(lin(beta_s, a, lam)) / norm)
+    assert 1e-16 < floor < 1e-13
+    b_new, a_new, ok = _newton(lin, beta_s, a, lam, norm)
+    assert ok
+    assert abs(b_new - beta_s) <= 1e-12 * abs(beta_s) and abs(a_new - a) <= 1e-12
+
+
 def test_fold_raises_runtime_error(ref):
     # Continuum, w_MW at the line edge, U = 45 MHz: the order-U^2 branch ends near U = 34 MHz.
     p = ref.with_(u=2 * np.pi * 45e6)
