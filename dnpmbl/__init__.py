@@ -16,7 +16,7 @@ from .runtime import quiet_blas_pools as _quiet_blas_pools
 # Before anything loads numpy: see dnpmbl/runtime.py.
 _quiet_blas_pools()
 
-__version__ = "0.6.0"
+__version__ = "0.6.1"
 
 _PUBLIC = {
     "Parameters": "params",
