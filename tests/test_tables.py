@@ -270,6 +270,7 @@ def test_s3_paired_difference_is_the_bootstrap_of_the_per_realization_difference
         boot = values[indices].mean(axis=1)
         return pd.DataFrame({"b_tesla": [3.35], "u_mhz": [2.0], "n_realizations": [n_realizations],
                              "p_n_mean": [values.mean()], "p_n_mean_boot": [boot.tolist()],
+                             "p_n_fm": [0.2], "p_n_fm_boot": [[0.2] * len(boot)],
                              "ratio": [values.mean() / 0.2], "ratio_boot": [(boot / 0.2).tolist()]})  # fmt: skip
 
     paired = paired_differences(scan_rows(variant), scan_rows(paper)).iloc[0]
@@ -277,6 +278,7 @@ def test_s3_paired_difference_is_the_bootstrap_of_the_per_realization_difference
     assert paired["p_n_mean_diff"] == pytest.approx((variant - paper).mean())
     assert paired["p_n_mean_diff_se"] == pytest.approx(np.std(own, ddof=1))
     assert paired["ratio_diff_se"] == pytest.approx(paired["p_n_mean_diff_se"] / 0.2)
+    assert paired["p_n_fm_diff"] == 0.0 and paired["p_n_fm_diff_se"] == 0.0  # the same fitted value in both
     unpaired = np.hypot(np.std(paper[indices].mean(axis=1), ddof=1), np.std(variant[indices].mean(axis=1), ddof=1))
     assert paired["p_n_mean_diff_se"] < unpaired / 5
     # other realizations (another R), or no reference point: no pairing

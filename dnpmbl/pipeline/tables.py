@@ -328,7 +328,7 @@ def describe_change(key: str, value) -> str:
 
 
 #: The statistics whose paired difference from the paper model Figure S3's table gives.
-PAIRED_STATISTICS = ("p_n_mean", "ratio")
+PAIRED_STATISTICS = ("p_n_mean", "p_n_fm", "ratio")
 
 
 def paired_differences(rows: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
