@@ -50,8 +50,11 @@ Caveats of the expansion itself (not of this code)
   U = 6 MHz, 7.5 % at 15 MHz and 21 % at 30 MHz (continuum, N = 12 parameters).
 * The order-U^2 equations are a truncated series: where the U^2 terms outweigh the order-0
   balance their solution branch ends (a fold) and :func:`spin_temperature_pe` raises
-  RuntimeError. Continuum: only for ``|w_MW - w_e|`` ~ 1 ... 1.4 dw_e and U/dw_e >~ 0.6
-  (e.g. U > 34 MHz at B = 3.35 T, offset -1). Finite N: also wherever ``w_MW`` falls on (or
+  RuntimeError. Continuum: where U is a large fraction of dw_e, for ``|w_MW - w_e|`` ~
+  1 ... 1.4 dw_e beyond U/dw_e ~ 0.6 (e.g. U > 34 MHz at B = 3.35 T, offset -1), and at low
+  field nearer the line centre too (U = 15 MHz, N = 12 parameters: at 1 T, offset -1/2, the
+  branch ends at 14 MHz, U/dw_e = 0.87; at 1.75 T with w_MW - w_e = -27 MHz at 9 MHz,
+  U/dw_e = 0.32). Finite N: also wherever ``w_MW`` falls on (or
   within a few ``1/T2e`` of) one of the N Zeeman frequencies (N = 12: offsets +-1/4 and +-3/4
   fail beyond U ~ 5-18 MHz), since the resonant spin's ``kappa'`` is ~ T2e w_1^2 beta_s.
 
