@@ -81,8 +81,10 @@ def fig2(u: float, detuning: float) -> pd.Series:
     return found.iloc[0]
 
 
-def fig3(panel: str, u: float, b: float = 3.35) -> pd.Series:
-    return one("fig3", panel=panel, u_mhz=float(u), b_tesla=float(b))
+def fig3(panel: str, u: float, b: float = 3.35, convention: str = "scaled") -> pd.Series:
+    """A row of the quick Fig. 3: the B scan in one microwave convention (the U scan's is
+    ``scaled``)."""
+    return one("fig3", panel=panel, u_mhz=float(u), b_tesla=float(b), convention=convention)
 
 
 def fig4b(n: int, u: float, name: str = "fig4") -> pd.Series:
@@ -421,50 +423,6 @@ def _():
     ratio = _term_over_fm_change()
     return (*_se(s3(ZOFF, 15, "checks/s3"), "p_n_mean_diff"), *_se(s3(ZOFF, 30, "checks/s3"), "p_n_mean_diff"),
             _zoff_ratio_change(), 100 * ratio.continuum.min(), 100 * ratio.continuum.max())  # fmt: skip
-
-
-# README, the quick gallery: its finite-N expansion against this version's (derived) ----------
-
-
-def _finite_pe_now(name: str) -> pd.DataFrame:
-    """The quick gallery's ``p_n_pe2_finite`` beside what this version computes for each row
-    (derived: the expansion depends on the parameters alone)."""
-    from dnpmbl.params import PHYSICS_DEFAULTS, Parameters
-    from dnpmbl.perturbative import spin_temperature_pe
-
-    units = {key: value for key, value in PHYSICS_DEFAULTS.items() if key != "zeeman_shifts"}
-    frame = table(name).copy()
-    now = []
-    for row in frame.itertuples(index=False):
-        params = Parameters.from_units(int(row.n_spins), b_tesla=float(row.b_tesla), u_mhz=float(row.u_mhz), **units)
-        try:
-            now.append(spin_temperature_pe(params, row.omega_mw_rad_s, order=2, continuum=False).p_n)
-        except RuntimeError:
-            now.append(math.nan)
-    return frame.assign(p_n_pe2_finite_now=now)
-
-
-@claim(
-    README,
-    "(in `fig2.csv` at U = 15 MHz at w_MW - w_e = ±{:.2f} and ±{:.1f} MHz, in `fig3.csv` at U = {:.0f} MHz and at "
-    "{:.1f} T), and in `fig2.csv` at U = {:.0f} MHz on a spin's frequency ({:+.1f} MHz) it is NaN where 0.6.1 gives {:.3f}",
-)
-def _():
-    fig2, fig3 = _finite_pe_now("fig2"), _finite_pe_now("fig3")
-    for frame in (fig2, fig3):  # wherever both give a value it is the same
-        both = frame.p_n_pe2_finite.notna() & frame.p_n_pe2_finite_now.notna()
-        assert np.allclose(frame.p_n_pe2_finite[both], frame.p_n_pe2_finite_now[both], rtol=1e-6)
-    gone = fig2[fig2.p_n_pe2_finite.notna() & fig2.p_n_pe2_finite_now.isna()]
-    assert set(gone.u_mhz) == {15.0} and len(gone) == 4
-    inner, outer = sorted(set(gone.detuning_mhz.abs().round(3)))
-    gone3 = fig3[fig3.p_n_pe2_finite.notna() & fig3.p_n_pe2_finite_now.isna()]
-    assert len(gone3) == 2
-    at_u = gone3[gone3.panel == "U"].iloc[0]
-    at_b = gone3[gone3.panel == "B"].iloc[0]
-    assert at_b.b_tesla == fig3[fig3.panel == "B"].b_tesla.min()  # "the lowest field"
-    new = fig2[fig2.p_n_pe2_finite.isna() & fig2.p_n_pe2_finite_now.notna()]
-    assert len(new) == 1
-    return inner, outer, at_u.u_mhz, at_b.b_tesla, new.u_mhz.iloc[0], new.detuning_mhz.iloc[0], new.p_n_pe2_finite_now.iloc[0]
 
 
 # README, "Results": beyond the paper (s1-s4.csv) ----------------------------------------
