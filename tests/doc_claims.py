@@ -70,6 +70,15 @@ def s3(variant: str, u: float, name: str = "s3") -> pd.Series:
     return one(name, variant=variant, u_mhz=float(u))
 
 
+#: The paper model's row label in the S3 tables (the reference of the paired differences).
+PAPER = "paper model, offset -0.5"
+
+
+def checks(variant: str, u: float) -> pd.Series:
+    """A row of the settling computations' S3 table (``docs/checks/s3.csv``)."""
+    return s3(variant, u, "checks/s3")
+
+
 def s4(convention: str, b: float) -> pd.Series:
     return one("s4", convention=convention, b_tesla=float(b))
 
@@ -283,10 +292,10 @@ def _():
     "{:.3f} ± {:.3f} (SE) at {:g} MHz, not resolved from 1.",
 )
 def _():
-    at8, at10, at15 = (s3("w_n = 18 MHz", u, "checks/s3") for u in (8, 10, 15))
+    at8, at10, at15 = (checks("w_n = 18 MHz", u) for u in (8, 10, 15))
     assert at8.ratio < 1 and at10.ratio < 1
     assert max(rows("checks/s3", variant="w_n = 18 MHz").ratio) < 1.01  # no overshoot anywhere on the grid
-    peak = peak_ratio("checks/s3", "paper model, offset -0.5")
+    peak = peak_ratio("checks/s3", PAPER)
     assert abs(peak.ratio - 1) < 2 * peak.ratio_se
     return (*_se(at8, "ratio"), *_se(at10, "ratio"), (1 - at10.ratio) / at10.ratio_se, *_se(at15, "ratio"), *_se(peak, "ratio"), peak.u_mhz)
 
@@ -295,13 +304,14 @@ def _():
 def _():
     top = peak_ratio("checks/s3", "w_n = 18 MHz")
     assert sorted(rows("checks/s3", variant="w_n = 18 MHz").u_mhz) == [2, 4, 6, 8, 10, 15, 30]
-    return (*_se(top, "ratio"), *_se(s3("w_n = 18 MHz", 10, "checks/s3"), "ratio"))
+    return (*_se(top, "ratio"), *_se(checks("w_n = 18 MHz", 10), "ratio"))
 
 
 # docs/physics.md, section 10: D beside 1 MHz (docs/checks/s3.csv) ---------------------------
 
 
-def _d_variant(name: str) -> pd.DataFrame:
+def _paired_variant(name: str) -> pd.DataFrame:
+    """One variant of the checks table with every point paired (50 realizations), and z = diff / paired SE."""
     frame = rows("checks/s3", variant=name).sort_values("u_mhz")
     assert (frame.n_realizations == 50).all() and frame.p_n_mean_diff.notna().all()
     return frame.assign(z=frame.p_n_mean_diff / frame.p_n_mean_diff_se)
@@ -316,31 +326,31 @@ def _d_variant(name: str) -> pd.DataFrame:
 def _():
     out = []
     for name in ("D = 0.3 MHz", "D = 3 MHz"):
-        low = _d_variant(name).query("u_mhz <= 8")
+        low = _paired_variant(name).query("u_mhz <= 8")
         assert list(low.u_mhz) == [2, 4, 6, 8] and (abs(low.z) < 2).all()  # none resolved
         out += [abs(low.p_n_mean_diff).max(), abs(low.z).max()]
-    marker = [(r.u_c_ratio, r.u_c_ratio_se) for r in (s3(v, 2, "checks/s3") for v in ("D = 0.3 MHz", "D = 3 MHz", "paper model, offset -0.5"))]
+    marker = [(r.u_c_ratio, r.u_c_ratio_se) for r in (checks(v, 2) for v in ("D = 0.3 MHz", "D = 3 MHz", PAPER))]
     return (*out, *(x for pair in marker for x in pair))
 
 
 @claim(PHYSICS, "at 4 MHz the SD of their change (the paired SE times sqrt({:d})) is {:.3f} and {:.3f}, against a mean P_n of {:.3f}")
 def _():
-    at4 = [s3(v, 4, "checks/s3") for v in ("D = 0.3 MHz", "D = 3 MHz")]
+    at4 = [checks(v, 4) for v in ("D = 0.3 MHz", "D = 3 MHz")]
     return (int(at4[0].n_realizations), *(r.p_n_mean_diff_se * math.sqrt(r.n_realizations) for r in at4),
-            s3("paper model, offset -0.5", 4, "checks/s3").p_n_mean)  # fmt: skip
+            checks(PAPER, 4).p_n_mean)  # fmt: skip
 
 
 @claim(PHYSICS, "{:+.4f} ± {:.4f} (SE) with D = 0.3 MHz and {:+.4f} ± {:.4f} (SE) with D = 3 MHz at 15 MHz, where P_n is {:.3f}")
 def _():
-    small, large = s3("D = 0.3 MHz", 15, "checks/s3"), s3("D = 3 MHz", 15, "checks/s3")
+    small, large = checks("D = 0.3 MHz", 15), checks("D = 3 MHz", 15)
     assert small.p_n_mean_diff > 3 * small.p_n_mean_diff_se and -large.p_n_mean_diff > 3 * large.p_n_mean_diff_se  # resolved
-    return (*_se(small, "p_n_mean_diff"), *_se(large, "p_n_mean_diff"), s3("paper model, offset -0.5", 15, "checks/s3").p_n_mean)
+    return (*_se(small, "p_n_mean_diff"), *_se(large, "p_n_mean_diff"), checks(PAPER, 15).p_n_mean)
 
 
 @claim(README, "on the same {:d} realizations (`docs/checks/`), the mean exact P_n at U = 2-8 MHz changes by no more than {:.1f} paired SE")
 def _():
-    z = [abs(_d_variant(v).query("u_mhz <= 8").z).max() for v in ("D = 0.3 MHz", "D = 3 MHz")]
-    return int(s3("D = 3 MHz", 2, "checks/s3").n_realizations), max(z)
+    z = [abs(_paired_variant(v).query("u_mhz <= 8").z).max() for v in ("D = 0.3 MHz", "D = 3 MHz")]
+    return int(checks("D = 3 MHz", 2).n_realizations), max(z)
 
 
 # docs/physics.md, section 12 and README: the bath without its z channel (docs/checks/s3.csv)
@@ -360,25 +370,25 @@ def _pe_sz_term(u: float) -> tuple[float, float]:
     "{:+.4f} ± {:.4f} (SE) at 15 MHz and {:+.4f} ± {:.4f} (SE) at 30 MHz, {:.0f} % and {:.0f} % of the paper model's P_n.",
 )
 def _():
-    frame = _d_variant(ZOFF).set_index("u_mhz")
+    frame = _paired_variant(ZOFF).set_index("u_mhz")
     assert abs(frame.z[4]) < 2 and (abs(frame.z.drop(4)) > 3).all()  # 4 MHz alone unresolved
     assert (frame.p_n_mean_diff[[6, 8, 10, 15, 30]] > 0).all()
     mid = frame.p_n_mean_diff[[6, 8, 10]]
-    paper = [s3("paper model, offset -0.5", u, "checks/s3").p_n_mean for u in (15, 30)]
+    paper = [checks(PAPER, u).p_n_mean for u in (15, 30)]
     return (*_se(frame.loc[2], "p_n_mean_diff"), mid.min(), mid.max(), *_se(frame.loc[15], "p_n_mean_diff"),
             *_se(frame.loc[30], "p_n_mean_diff"), *(100 * frame.p_n_mean_diff[u] / q for u, q in zip((15, 30), paper)))  # fmt: skip
 
 
 def _zoff_ratio_change() -> float:
     """The largest change of the ratio exact / FM, in % of the paper model's ratio, over U."""
-    zoff = _d_variant(ZOFF).set_index("u_mhz")
-    paper = rows("checks/s3", variant="paper model, offset -0.5").set_index("u_mhz")
+    zoff = _paired_variant(ZOFF).set_index("u_mhz")
+    paper = rows("checks/s3", variant=PAPER).set_index("u_mhz")
     return float((100 * zoff.ratio_diff.abs() / paper.ratio).max())
 
 
 def _term_over_fm_change() -> pd.DataFrame:
     """The Sz-channel term (continuum, N = 12) over the paired change of P_n^FM, per U."""
-    zoff = _d_variant(ZOFF).set_index("u_mhz")
+    zoff = _paired_variant(ZOFF).set_index("u_mhz")
     grid = [u for u in zoff.index if len(rows("paper/fig3", panel="U", u_mhz=float(u))) == 1]
     terms = pd.DataFrame([_pe_sz_term(u) for u in grid], index=grid, columns=["continuum", "finite"])
     return terms.div(zoff.p_n_fm_diff[grid], axis=0)
@@ -391,7 +401,7 @@ def _term_over_fm_change() -> pd.DataFrame:
     "6 MHz. U_c of marker (a) is {:.1f} ± {:.1f} (SE) against {:.1f} ± {:.1f} (SE)",
 )
 def _():
-    zoff, paper = (lambda u: s3(ZOFF, u, "checks/s3")), (lambda u: s3("paper model, offset -0.5", u, "checks/s3"))
+    zoff, paper = (lambda u: checks(ZOFF, u)), (lambda u: checks(PAPER, u))
     for u in (6, 15, 30):
         assert abs(zoff(u).ratio_diff) > 3 * zoff(u).ratio_diff_se  # resolved
     return (*_se(zoff(15), "p_n_fm_diff"), *_se(zoff(30), "p_n_fm_diff"), _zoff_ratio_change(),
@@ -410,7 +420,7 @@ def _():
     assert (ratio.diff().dropna() > 0).all(axis=None)  # rising with U
     lo, hi = 100 * ratio.min(), 100 * ratio.max()
     return (lo.continuum, hi.continuum, lo.finite, hi.finite, ratio.index[0], ratio.index[-1], *_pe_sz_term(15),
-            *_se(s3(ZOFF, 15, "checks/s3"), "p_n_fm_diff"))  # fmt: skip
+            *_se(checks(ZOFF, 15), "p_n_fm_diff"))  # fmt: skip
 
 
 @claim(
@@ -421,7 +431,7 @@ def _():
 )
 def _():
     ratio = _term_over_fm_change()
-    return (*_se(s3(ZOFF, 15, "checks/s3"), "p_n_mean_diff"), *_se(s3(ZOFF, 30, "checks/s3"), "p_n_mean_diff"),
+    return (*_se(checks(ZOFF, 15), "p_n_mean_diff"), *_se(checks(ZOFF, 30), "p_n_mean_diff"),
             _zoff_ratio_change(), 100 * ratio.continuum.min(), 100 * ratio.continuum.max())  # fmt: skip
 
 
@@ -786,7 +796,7 @@ def _():
 
 @claim(PHYSICS, "at 50 (below) its peak is {:.3f} ± {:.3f} (SE)")
 def _():
-    return _se(peak_ratio("checks/s3", "paper model, offset -0.5"), "ratio")
+    return _se(peak_ratio("checks/s3", PAPER), "ratio")
 
 
 @claim(PHYSICS, "at 100 (`docs/paper/fig3.csv`) the mean exact P_n at 8 MHz lies {:.1f} SE above P_n^FM")
@@ -810,7 +820,7 @@ def _s3_row(label: str, name: str, note: str = "", note_values=tuple):
     return claim(PHYSICS, f"| {label} | {digits} | {{:.3f}} | {{}} |{note}")(values)
 
 
-_s3_row("paper model, offset -0.5", "paper model, offset -0.5")
+_s3_row(PAPER, PAPER)
 _s3_row("offset -0.7", "offset -0.7")
 _s3_row("w_n = 13.5 MHz", "w_n = 13.5 MHz")
 _s3_row("w_n = 22.5 MHz", "w_n = 22.5 MHz")
@@ -832,7 +842,7 @@ def _():
 
 @claim(PHYSICS, "puts marker (a) {:.1f} MHz above the paper model's (SE {:.1f} each")
 def _():
-    a, b = variant("w_n = 13.5 MHz"), variant("paper model, offset -0.5")
+    a, b = variant("w_n = 13.5 MHz"), variant(PAPER)
     assert round(a.u_c_ratio_se, 1) == round(b.u_c_ratio_se, 1)
     return a.u_c_ratio - b.u_c_ratio, a.u_c_ratio_se
 
