@@ -215,3 +215,128 @@ def test_record_and_publish_write_regular_files_only_and_fail_in_one_line(tmp_pa
     os.mkfifo(gallery / "fig5.png")
     with pytest.raises(OutputPathError, match="fig5.png: is a FIFO"):
         publish(run, config, gallery)
+
+
+# --- Fig. 2 over disjoint grids of offsets (campaign.py assemble) -----------------------------
+
+
+def fig2_like(offsets, us=(2.0, 15.0), commit="c0ffee"):
+    """A table shaped like Fig. 2's: one row per (U, offset), values that name their row."""
+    import pandas as pd
+
+    rows = [
+        {"n_spins": 12, "b_tesla": 3.35, "u_mhz": u, "offset": o, "n_realizations": 100, "p_n_mean": u + o / 3,
+         "p_n_fm": 1 / 3 + o, "converged_pe2_continuum": o > 0, "config_sha256": "0123", "dnpmbl_version": "0.6.1",
+         "git_commit": commit}
+        for u in us for o in offsets
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+GRID = [-1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5]
+
+
+def test_assembled_grids_are_the_whole_grid_bit_for_bit_through_csv(tmp_path):
+    from dnpmbl.pipeline.campaign import assemble_offset_grids, read_figure_csv
+
+    whole = fig2_like(GRID)
+    parts = {}
+    for name, offsets, us in (("a", GRID[::2], (2.0, 15.0)), ("b2", GRID[1::2], (2.0,)), ("b15", GRID[1::2], (15.0,))):
+        fig2_like(offsets, us).to_csv(tmp_path / f"{name}.csv", index=False)
+        parts[name] = read_figure_csv(tmp_path / f"{name}.csv")
+    table = assemble_offset_grids(parts, {(12, 3.35, 2): GRID, (12, 3.35, 15): GRID})
+    expected = whole.sort_values(["u_mhz", "offset"], ignore_index=True)
+    assert table.equals(expected)
+    assert (table["p_n_fm"].to_numpy() == expected["p_n_fm"].to_numpy()).all()  # 1/3 + o: bit for bit
+
+
+def test_assemble_keeps_agreeing_overlaps_and_refuses_the_rest_naming_the_part():
+    from dnpmbl.pipeline.campaign import assemble_offset_grids
+    from dnpmbl.pipeline.readers import DataFileError
+
+    even, odd = fig2_like(GRID[::2]), fig2_like(GRID[1::2])
+    points = {(12, 3.35, 2): GRID, (12, 3.35, 15): GRID}
+    # A row two parts have (the offset of Fig. 3 in every grid's run): the fit may differ
+    # within its tolerance, the first part's row is kept.
+    again = fig2_like([0.5]).assign(p_n_fm=lambda f: f["p_n_fm"] * (1 + 1e-9), config_sha256="4567")
+    table = assemble_offset_grids({"even": even, "odd": odd, "again": again}, points)
+    assert table.equals(fig2_like(GRID).sort_values(["u_mhz", "offset"], ignore_index=True))
+    cases = [
+        ({"even": even, "again": fig2_like([0.5]).assign(p_n_mean=0.1)}, "again: N = 12, B = 3.35 T, U = 2 MHz, offset 0.5: p_n_mean 0.1 where even has 2.1666"),
+        ({"even": even, "again": fig2_like([0.5]).assign(p_n_fm=lambda f: f["p_n_fm"] * 1.001)}, "again: .* offset 0.5: p_n_fm"),
+        ({"even": even, "odd": fig2_like([0.25])}, "odd: N = 12, B = 3.35 T, U = 2 MHz, offset 0.25: not one of the point's 7 offsets"),
+        ({"even": even, "odd": fig2_like(GRID[1::2], commit="beef")}, "odd: git_commit beef, c0ffee"),
+        ({"even": even, "odd": odd.drop(columns="p_n_fm")}, "odd: its columns differ from those of even (p_n_fm)"),
+        ({"even": even, "odd": fig2_like(GRID[1::2], us=(2.0, 15.0, 30.0))}, "odd: N = 12, B = 3.35 T, U = 30 MHz: not a point"),
+        ({"even": even}, "U = 2 MHz: 3 of 7 offsets in no part (-1, 0, 1)"),
+        ({"even": fig2_like(GRID[::2], us=(2.0,)), "odd": fig2_like(GRID[1::2], us=(2.0,))}, "U = 15 MHz: 7 of 7 offsets in no part"),
+    ]
+    for parts, message in cases:
+        with pytest.raises(DataFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            assemble_offset_grids(parts, points)
+    partial = assemble_offset_grids({"even": even}, points, partial=True)
+    assert len(partial) == 8 and list(partial["offset"][:4]) == GRID[::2]
+
+
+def test_assemble_command_writes_the_csv_and_png_and_fails_in_one_line(tmp_path):
+    import pandas as pd
+
+    from dnpmbl.pipeline.config import fig2_offsets
+
+    grid = fig2_offsets(config_of(SMOKE))
+    table = pd.read_csv(ROOT / "docs" / "fig2.csv")  # a real Fig. 2 table, drawn below
+    table = pd.concat([table[table["u_mhz"] == u].head(len(grid)).assign(offset=grid, n_spins=6) for u in (2.0, 15.0)])
+    first, second = table[table["offset"] < 0], table[table["offset"] >= 0]
+    first.to_csv(tmp_path / "first.csv", index=False)
+    second.to_csv(tmp_path / "second.csv", index=False)
+    args = ["--configfile", str(SMOKE), "--to", str(tmp_path / "out")]
+    proc = run_campaign("assemble", "--parts", str(tmp_path / "first.csv"), *args)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "4 of 7 offsets in no part" in proc.stderr, proc.stderr
+    proc = run_campaign("assemble", "--parts", str(tmp_path / "first.csv"), "--partial", *args)
+    assert proc.returncode == 0 and "U = 2 MHz: 3 of 7 offsets" in proc.stdout, proc.stderr
+    proc = run_campaign("assemble", "--parts", str(tmp_path / "first.csv"), str(tmp_path / "second.csv"), *args)
+    assert proc.returncode == 0 and "U = 15 MHz: 7 of 7 offsets" in proc.stdout, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["fig2.csv", "fig2.png"]
+    assert len(pd.read_csv(tmp_path / "out" / "fig2.csv")) == 14
+    proc = run_campaign("assemble", "--parts", str(tmp_path / "none.csv"), *args)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "none.csv" in proc.stderr, proc.stderr
+    proc = run_campaign("status")
+    assert proc.returncode == 2 and "status needs --directory RUN" in proc.stderr
+
+
+def test_fig2_computed_over_two_grids_and_by_point_assembles_into_the_whole_grids_table(smoke, tmp_path):
+    """The smoke config's Fig. 2 (7 offsets) against its grids -1.5, -0.5, 0.5, 1.5 (both U)
+    and -1, 0, 1 (U = 2 and 15 MHz apart), each a run of its own: the exact statistics and
+    the expansion are equal bit for bit (each frequency is solved alone, the resamples depend
+    on the realizations alone), the fit to its tolerance (it starts from the neighbouring
+    offset's fit, which differs between grids)."""
+    import numpy as np
+    import pandas as pd
+    import yaml
+
+    from conftest import run_snakemake
+
+    parts = []
+    for name, fig2 in (
+        ("even", {"offset_min": -1.5, "offset_max": 1.5, "offset_points": 4}),
+        ("odd2", {"u_mhz": [2], "offset_min": -1.0, "offset_max": 1.0, "offset_points": 3}),
+        ("odd15", {"u_mhz": [15], "offset_min": -1.0, "offset_max": 1.0, "offset_points": 3}),
+    ):
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump({"fig2": fig2}))
+        run = tmp_path / name
+        run_snakemake(run, "results/figures/fig2.csv", "--cores", "2", "--configfile", str(SMOKE), str(tmp_path / f"{name}.yaml"))
+        parts.append(str(run / "results" / "figures" / "fig2.csv"))
+    proc = run_campaign("assemble", "--parts", *parts, "--configfile", str(SMOKE), "--to", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    whole = pd.read_csv(smoke / "results" / "figures" / "fig2.csv")
+    joined = pd.read_csv(tmp_path / "out" / "fig2.csv")
+    whole = whole.sort_values(["u_mhz", "offset"], ignore_index=True)
+    assert list(joined.columns) == list(whole.columns) and len(joined) == len(whole) == 14
+    fitted = {c for c in whole.columns if c.endswith("_fm") or "_fm_" in c or c in ("a_fm", "h_plus_omega_mw_rad_s")}
+    fitted |= {"iterations", "moment_mismatch", "config_sha256"}
+    for column in whole.columns:
+        if column in fitted:
+            continue
+        assert joined[column].equals(whole[column]), column
+    for column in sorted(fitted - {"iterations", "moment_mismatch", "config_sha256"}):
+        np.testing.assert_allclose(joined[column], whole[column], rtol=1e-9, atol=0, err_msg=column, equal_nan=True)

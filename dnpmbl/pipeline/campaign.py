@@ -266,3 +266,136 @@ def publish(run_dir, config: dict, folder) -> list[str]:
                     shutil.copyfile(source, tmp)
             copied.append(fig)
     return copied
+
+
+# --- a figure computed over grids of microwave offsets --------------------------------------
+
+#: The figures whose table has one row per point and microwave offset, each row computed
+#: from the stationary states at that offset alone: the exact statistics at one frequency,
+#: the fit of Eq. (18) at it (which starts from the neighbouring offset's fit but converges
+#: to its own tolerance) and the expansion. Computed over grids of offsets, in as many runs,
+#: their tables join into the table over the union (:func:`assemble_offset_grids`).
+OFFSET_GRID_FIGURES = ("fig2",)
+#: The columns that name a row: one point at one offset.
+GRID_KEY = ("n_spins", "b_tesla", "u_mhz", "offset")
+#: Columns every part must agree on: the same realizations, computed by the same code.
+GRID_SAME = ("n_realizations", "dnpmbl_version", "git_commit")
+#: Columns of the fit of Eq. (18), which may differ within its tolerance between two runs
+#: that solved the same offset (from another neighbour), and the run's config digest.
+GRID_FIT = ("beta_fm_s", "beta_fm_over_lattice", "a_fm", "h_fm_rad_s", "h_plus_omega_mw_rad_s", "p_n_fm", "p_n_fm_se",
+            "p_n_fm_low", "p_n_fm_high")  # fmt: skip
+GRID_FREE = ("iterations", "moment_mismatch", "config_sha256")
+#: How far two runs' fits of one offset may differ (relative; the fit's moment mismatch is
+#: at most 1e-9 of each moment's spread).
+GRID_FIT_RTOL = 1e-7
+
+
+def read_figure_csv(path):
+    """A figure's CSV (``plot_figure``'s) as written: floats read back bit for bit, text
+    columns as text."""
+    import pandas as pd
+
+    from .readers import DataFileError
+
+    try:
+        return pd.read_csv(path, dtype={c: str for c in ("config_sha256", "dnpmbl_version", "git_commit")})
+    except (OSError, ValueError) as exc:
+        raise DataFileError(f"{path}: not a figure's table ({getattr(exc, 'strerror', None) or exc})", path) from None
+
+
+def _same_row(a, b) -> str | None:
+    """The first column in which rows ``a`` and ``b`` (Series) of one offset disagree."""
+    import math
+
+    for column in a.index:
+        if column in GRID_FREE:
+            continue
+        x, y = a[column], b[column]
+        if isinstance(x, float) and isinstance(y, float):
+            if math.isnan(x) and math.isnan(y):
+                continue
+            if column in GRID_FIT and math.isclose(x, y, rel_tol=GRID_FIT_RTOL, abs_tol=0.0):
+                continue
+        if x != y:
+            return column
+    return None
+
+
+def assemble_offset_grids(parts: dict, point_offsets: dict, *, partial: bool = False):
+    """The table of an offset-grid figure (:data:`OFFSET_GRID_FIGURES`) over every offset
+    of its points, joined from tables of it computed over grids of those offsets.
+
+    A part has the rows of its grid and of the offsets its points were solved at for other
+    figures (Fig. 3's ``mw_offset``): a row two parts have must agree, the fit within
+    :data:`GRID_FIT_RTOL`, everything else exactly; the first part's is kept.
+
+    Parameters
+    ----------
+    parts : {name: DataFrame}
+        Each part's table (``name``, e.g. its file, is what errors cite).
+    point_offsets : {(N, B, U): offsets}
+        The offsets each point of the figure has in the table of a whole run (the config's:
+        its figure offsets and those other figures solve the point at).
+    partial : bool
+        Accept offsets and points that no part has yet (the table then has fewer rows).
+
+    Returns
+    -------
+    DataFrame sorted by point and offset; each row as its part wrote it, its provenance
+    columns included (a part's ``config_sha256`` is its grid's config).
+
+    Raises
+    ------
+    DataFileError
+        Naming the part at fault: columns that differ from the first part's; realizations,
+        version or commit (:data:`GRID_SAME`) other than the first part's; a point or an
+        offset that is not the figure's; a row that disagrees with another part's; without
+        ``partial``, the points and offsets that no part has.
+    """
+    import pandas as pd
+
+    from .config import canonical_offset
+    from .readers import DataFileError
+
+    if not parts:
+        raise DataFileError("no parts to assemble")
+    wanted = {(int(n), float(b), float(u)): {canonical_offset(o) for o in offsets} for (n, b, u), offsets in point_offsets.items()}
+    first_name, first = next(iter(parts.items()))
+    kept: dict[tuple, tuple[str, object]] = {}
+    for name, frame in parts.items():
+        if list(frame.columns) != list(first.columns):
+            extra = sorted(set(frame.columns) ^ set(first.columns))
+            raise DataFileError(f"{name}: its columns differ from those of {first_name} ({', '.join(extra) or 'their order'})", name)
+        if frame.empty:
+            raise DataFileError(f"{name}: no rows", name)
+        for column in GRID_SAME:
+            values = set(frame[column].astype(str)) | set(first[column].astype(str))
+            if len(values) > 1:
+                raise DataFileError(f"{name}: {column} {', '.join(sorted(values))}: the parts must share it with {first_name}", name)
+        for _, row in frame.iterrows():
+            point = (int(row["n_spins"]), float(row["b_tesla"]), float(row["u_mhz"]))
+            offset = canonical_offset(row["offset"])
+            where = f"N = {point[0]}, B = {point[1]:g} T, U = {point[2]:g} MHz"
+            if point not in wanted:
+                raise DataFileError(f"{name}: {where}: not a point of the figure", name)
+            if offset not in wanted[point]:
+                raise DataFileError(f"{name}: {where}, offset {offset:g}: not one of the point's {len(wanted[point])} offsets", name)
+            if (*point, offset) in kept:
+                other, other_row = kept[(*point, offset)]
+                column = _same_row(other_row, row)
+                if column is not None:
+                    raise DataFileError(
+                        f"{name}: {where}, offset {offset:g}: {column} {row[column]} where {other} has {other_row[column]}", name
+                    )
+                continue
+            kept[(*point, offset)] = (name, row)
+    table = pd.DataFrame([row for _, row in kept.values()]).astype(first.dtypes.to_dict())
+    table = table.sort_values(list(GRID_KEY), kind="stable", ignore_index=True)
+    if not partial:
+        for point, offsets in sorted(wanted.items()):
+            missing = sorted(offsets - {key[3] for key in kept if key[:3] == point})
+            if missing:
+                where = f"N = {point[0]}, B = {point[1]:g} T, U = {point[2]:g} MHz"
+                shown = ", ".join(f"{o:g}" for o in missing[:6]) + (", ..." if len(missing) > 6 else "")
+                raise DataFileError(f"{where}: {len(missing)} of {len(offsets)} offsets in no part ({shown})")
+    return table

@@ -329,9 +329,12 @@ def draw(name: str, table: pd.DataFrame):
 
 
 def save(fig, pdf_path, png_path) -> None:
+    """Write ``fig`` as PDF and PNG (either path None: not that format), and close it."""
     from ..files import atomic_path
 
     for path, fmt in ((pdf_path, "pdf"), (png_path, "png")):
+        if path is None:
+            continue
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format=fmt, dpi=PNG_DPI if fmt == "png" else "figure")
     plt.close(fig)

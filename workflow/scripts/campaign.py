@@ -4,6 +4,7 @@
     python workflow/scripts/campaign.py status --directory RUN [--configfile CONFIG]
     python workflow/scripts/campaign.py record --directory RUN [-o record.csv]
     python workflow/scripts/campaign.py publish --directory RUN --to docs/paper
+    python workflow/scripts/campaign.py assemble --parts A.csv B.csv ... --to docs/paper [--partial]
 
 ``run`` resumes where the last piece stopped (the same command every time): it computes the
 stages of :mod:`dnpmbl.pipeline.campaign` in order, each one Snakemake call over this
@@ -11,7 +12,11 @@ checkout's Snakefile with RUN as its working directory, and prints the progress 
 after each. Kill it at any time; a job cut short is rerun by the next piece.
 ``status`` prints the progress only. ``record`` writes the measured run per rule as CSV.
 ``publish`` copies the PNG and CSV of every figure whose stage is complete into a folder
-(the gallery), and nothing of a figure whose stage is not.
+(the gallery), and nothing of a figure whose stage is not. ``assemble`` joins the CSVs of
+Fig. 2 computed over grids of the config's microwave offsets, or one U at a time, one run
+each (a piece a session can finish), into the CSV and PNG of the whole run: every offset
+of every point once, the rows two parts share checked to agree
+(:func:`dnpmbl.pipeline.campaign.assemble_offset_grids`).
 """
 
 from __future__ import annotations
@@ -29,8 +34,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from dnpmbl.files import OutputPathError, atomic_path, check_output  # noqa: E402
-from dnpmbl.pipeline.campaign import format_progress, pieces, progress, publish, record_piece, run_record, stages  # noqa: E402
-from dnpmbl.pipeline.config import ConfigError, config_error_line, load_config  # noqa: E402
+from dnpmbl.pipeline.campaign import (  # noqa: E402
+    assemble_offset_grids, format_progress, pieces, progress, publish, read_figure_csv, record_piece, run_record, stages,
+)  # fmt: skip
+from dnpmbl.pipeline.config import PAPER_MODEL, ConfigError, config_error_line, figure_points, load_config, realization_points  # noqa: E402
+from dnpmbl.pipeline.readers import DataFileError  # noqa: E402
 from dnpmbl.pipeline.jobs import git_commit  # noqa: E402
 
 
@@ -51,22 +59,30 @@ def snakemake_command(run_dir: Path, config_path: Path, cores: int, targets: lis
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("run", "status", "record", "publish"))
-    parser.add_argument("--directory", required=True, help="the run directory (keep it outside any checkout)")
+    parser.add_argument("command", choices=("run", "status", "record", "publish", "assemble"))
+    parser.add_argument("--directory", help="the run directory (keep it outside any checkout; all but assemble)")
     parser.add_argument("--configfile", default=str(ROOT / "config" / "config.yaml"))
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
     parser.add_argument("-o", "--output", help="record: the CSV to write (default: stdout)")
-    parser.add_argument("--to", help="publish: the folder to copy the finished figures into")
+    parser.add_argument("--to", help="publish, assemble: the folder to write the figures into")
+    parser.add_argument("--parts", nargs="+", help="assemble: the CSVs of Fig. 2, one per grid of offsets and U")
+    parser.add_argument("--partial", action="store_true", help="assemble: draw the offsets the parts have so far")
     args = parser.parse_args(argv)
     if args.cores < 1:
         parser.error(f"--cores must be positive, got {args.cores}")
-    run_dir = Path(args.directory).expanduser().resolve()
+    if args.command != "assemble" and not args.directory:
+        parser.error(f"{args.command} needs --directory RUN")
     config_path = Path(args.configfile).expanduser().resolve()
     try:
         config = load_config([config_path], ROOT)
     except ConfigError as exc:
         print(config_error_line(args.configfile, exc), file=sys.stderr)
         return 2
+    if args.command == "assemble":
+        if not (args.parts and args.to):
+            parser.error("assemble needs --parts CSV ... and --to FOLDER")
+        return assemble(config, args.parts, Path(args.to), args.partial)
+    run_dir = Path(args.directory).expanduser().resolve()
 
     if args.command == "record":
         if args.output:
@@ -136,6 +152,34 @@ def main(argv=None) -> int:
             failed += 1
             print(f"stage {i} did not finish (snakemake exit {code}); going on with the next stage", flush=True)
     return 1 if failed else 0
+
+
+def assemble(config: dict, part_paths: list[str], folder: Path, partial: bool) -> int:
+    """Fig. 2 over the config's offsets from its parts: ``folder/fig2.csv`` and ``.png``."""
+    from dnpmbl.pipeline.plotting import draw, save
+
+    points = {
+        (int(n), float(b), float(u)): entry["offsets"] for (model, n, b, u), entry in realization_points(config).items() if model == PAPER_MODEL
+    }
+    n = int(config["n_spins"])
+    fig2 = {(n, float(b), float(u)): points[(n, float(b), float(u))] for b, u in figure_points(config)["fig2"]}
+    try:
+        parts = {path: read_figure_csv(path) for path in part_paths}
+        table = assemble_offset_grids(parts, fig2, partial=partial)
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_path(folder / "fig2.csv") as tmp:
+            table.to_csv(tmp, index=False)
+        figure = draw("fig2", table)
+        save(figure, None, folder / "fig2.png")
+    except (DataFileError, OSError, OutputPathError) as exc:
+        print(f"error: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return 2
+    per_point = table.groupby(["b_tesla", "u_mhz"]).size()
+    print(
+        f"assembled fig2 from {len(parts)} parts into {folder}: {len(table)} rows, "
+        + ", ".join(f"U = {u:g} MHz: {k} of {len(fig2[(n, float(b), float(u))])} offsets" for (b, u), k in per_point.items())
+    )
+    return 0
 
 
 if __name__ == "__main__":
