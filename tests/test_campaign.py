@@ -340,3 +340,22 @@ def test_fig2_computed_over_two_grids_and_by_point_assembles_into_the_whole_grid
         assert joined[column].equals(whole[column]), column
     for column in sorted(fitted - {"iterations", "moment_mismatch", "config_sha256"}):
         np.testing.assert_allclose(joined[column], whole[column], rtol=1e-9, atol=0, err_msg=column, equal_nan=True)
+
+
+def test_the_fig2_parts_cover_the_paper_configs_profile_once():
+    """docs/paper/fig2-parts: each U on four interleaved grids; together every offset of the
+    paper config's Fig. 2 once, at its realizations."""
+    from dnpmbl.pipeline.config import fig2_offsets, figure_points
+
+    paper = config_of(ROOT / "config" / "config.yaml")
+    folder = ROOT / "docs" / "paper" / "fig2-parts"
+    covered = {}
+    for part in sorted(folder.glob("*.yaml")):
+        config = config_of(part)
+        assert config["realizations"] == paper["realizations"] and config["seed"] == paper["seed"]
+        (point,) = figure_points(config)["fig2"]
+        for offset in fig2_offsets(config):
+            assert (point, offset) not in covered, f"{part.name} and {covered[(point, offset)]}: {point}, {offset}"
+            covered[(point, offset)] = part.name
+    assert sorted(covered) == sorted((point, o) for point in figure_points(paper)["fig2"] for o in fig2_offsets(paper))
+    assert len(covered) == 242
