@@ -2,7 +2,8 @@
 # Fig. 2 of the paper config (config/config.yaml: N = 12, 100 realizations per point) in
 # eight parts: each U on each of four interleaved grids of the 121 microwave offsets
 # (A-U2.yaml ... D-U15.yaml here), a complete DNP profile at a quarter of the offsets, about
-# 2.2 h on 2 cores. One run directory per grid under RUNS; a finished part's CSV lands in
+# 2.2 h on 2 cores. One run directory per part under RUNS; a finished part's CSV, and its
+# measured cost per rule (campaign.py record: jobs, core-seconds, peak memory), land in
 # PARTS, to be committed at once (docs/paper/README.md). The same command after every stop:
 # a part whose CSV is in PARTS is skipped, an interrupted one resumes.
 #
@@ -20,16 +21,16 @@ python=${PYTHON:-$src/.venv/bin/python}
 mkdir -p "$runs" "$parts"
 export OPENBLAS_NUM_THREADS=1
 for unit in A-U2 A-U15 B-U2 B-U15 C-U2 C-U15 D-U2 D-U15; do
-  grid=${unit%%-*}
   [ -f "$parts/$unit.csv" ] && continue
   echo "== $(date -u +%FT%TZ) part $unit ($(git -C "$src" rev-parse --short HEAD))"
   echo "$(date +%s) start $unit $(git -C "$src" rev-parse HEAD)" >> "$runs/pieces.log"
-  "$python" -m snakemake --snakefile "$src/Snakefile" --directory "$runs/fig2-$grid" \
+  "$python" -m snakemake --snakefile "$src/Snakefile" --directory "$runs/$unit" \
     --configfile "$src/config/config.yaml" "$here/$unit.yaml" --cores "${CORES:-$(nproc)}" \
     --rerun-incomplete --keep-going --scheduler greedy --show-failed-logs \
     results/figures/fig2.csv
   rc=$?
   echo "$(date +%s) end $unit rc=$rc" >> "$runs/pieces.log"
   [ $rc -eq 0 ] || exit $rc
-  cp "$runs/fig2-$grid/results/figures/fig2.csv" "$parts/$unit.csv"
+  "$python" "$src/workflow/scripts/campaign.py" record --directory "$runs/$unit" -o "$parts/$unit.record.csv" || exit 1
+  cp "$runs/$unit/results/figures/fig2.csv" "$parts/$unit.csv"
 done
