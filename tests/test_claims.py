@@ -86,6 +86,40 @@ def test_claims_of_tables_not_computed_yet_are_pending():
     assert verdicts["5 right"] == "holds" and verdicts["3 left"].startswith("an interior maximum")
     nothing = claims.claims_table(None, None, None)
     assert nothing["verdict"].str.startswith("pending").all() and nothing["measured"].eq("-").all()
+    only_u2 = claims.claims_table(None, None, None, fig2(lambda d: 0.3 * d / 80, lambda d: 0.3 * d / 80, us=(2.0,)))
+    verdicts = dict(zip(only_u2["claim"], only_u2["verdict"]))
+    assert verdicts["exact P_n equals FM across the DNP profile at U = 15 MHz"] == "pending: the U = 15 MHz profile is not computed yet"
+    assert verdicts["small P_n at U = 2 MHz but within w_n of w_e ± dw_e"].startswith("does not hold")
+
+
+def fig2(exact, fm, se=0.01, us=(2.0, 15.0), half_width=54.0):
+    """A Fig. 2 table: P_n exact and FM as functions of w_MW - w_e in MHz, at 31 offsets."""
+    rows = []
+    for u in us:
+        for offset in [k / 10 - 1.5 for k in range(31)]:
+            d = offset * half_width
+            rows.append(dict(u_mhz=u, offset=offset, detuning_mhz=d, p_n_mean=exact(d), p_n_mean_se=se, p_n_fm=fm(d), p_n_fm_se=float("nan")))
+    return pd.DataFrame(rows)
+
+
+def test_profile_follows_fm_counts_the_offsets_within_2_se():
+    line = lambda d: -0.25 * d / 54  # noqa: E731
+    assert claims.profile_follows_fm(fig2(line, line))["verdict"] == "holds"
+    bent = fig2(lambda d: line(d) + (0.05 if abs(d) > 30 else 0.0), line)
+    row = claims.profile_follows_fm(bent)
+    assert row["verdict"] == "does not hold: beyond 2 SE at 20 of 31 offsets" and "11 of 31 offsets within 2 SE" in row["measured"]
+
+
+def test_small_polarization_inside_the_line_either_way_with_its_windows():
+    fm = lambda d: -0.25 * d / 54  # noqa: E731
+    solid = lambda d: 0.3 * (abs(abs(d) - 54) < 20) * (1 if d < 0 else -1)  # noqa: E731  only near w_e ± dw_e
+    row = claims.small_polarization_inside_the_line(fig2(solid, fm))
+    assert row["verdict"] == "holds: below half of FM inside the line"
+    assert "within ±34 MHz, 13 offsets" in row["measured"] and "largest magnitude +0.300 at -70.2 MHz" in row["measured"]
+    row = claims.small_polarization_inside_the_line(fig2(lambda d: 0.6 * fm(d), fm))
+    assert row["verdict"] == "does not hold: above half of FM inside the line" and "ratio 0.60" in row["measured"]
+    with pytest.raises(ValueError, match="U = 2 MHz"):
+        claims.small_polarization_inside_the_line(fig2(fm, fm, us=(15.0,)))
 
 
 def test_readme_claims_tables_are_the_shipped_tables():
@@ -94,5 +128,6 @@ def test_readme_claims_tables_are_the_shipped_tables():
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"<!-- claims: (\S+) -->\n(.*?)<!-- /claims -->", readme, flags=re.S)
     for folder, block in blocks:
-        tables = {f: pd.read_csv(ROOT / folder / f"{f}.csv") if (ROOT / folder / f"{f}.csv").exists() else None for f in ("fig3", "fig4", "fig5")}
-        assert block == claims.markdown(claims.claims_table(tables["fig3"], tables["fig4"], tables["fig5"])), folder
+        names = ("fig2", "fig3", "fig4", "fig5")
+        tables = {f: pd.read_csv(ROOT / folder / f"{f}.csv") if (ROOT / folder / f"{f}.csv").exists() else None for f in names}
+        assert block == claims.markdown(claims.claims_table(tables["fig3"], tables["fig4"], tables["fig5"], tables["fig2"])), folder

@@ -1,4 +1,4 @@
-"""The paper's statements against the numbers of the figure tables (Figs. 3-5).
+"""The paper's statements against the numbers of the figure tables (Figs. 2-5).
 
 Each statement of the paper that the figures test is read off the tables behind them
 (``results/figures/fig*.csv``, shipped as ``docs/fig*.csv``) and given a verdict by a
@@ -19,6 +19,14 @@ the mean over realizations (the tables' ``*_se`` columns, combined in quadrature
    (MBL): its ratio between the largest and the smallest N, at the largest and smallest U.
 7. Fig. 3 right: "at large fields, the internal thermalization of the electron system breaks
    down": exact against FM at the largest B, in each microwave convention the table holds.
+8. Fig. 2: at U = 15 MHz exact and FM "are consistent" across the DNP profile: z at every
+   offset; it holds where at least 90 % of the offsets lie within 2 SE (95 % would by chance
+   alone if the two were equal).
+9. Fig. 2: at U = 2 MHz "a small hyperpolarization, with the exception of a window of width
+   O(w_n) around w_MW = w_e ± dw_e" (the solid effect): inside the line, |w_MW - w_e| <
+   dw_e - w_n, the mean over offsets of |exact P_n| against that of |P_n^FM|, by the rule of
+   2 (below half); the largest |exact P_n| inside and in the windows are given beside it.
+   The offsets share their realizations, so this mean has no SE here.
 """
 
 from __future__ import annotations
@@ -179,6 +187,49 @@ def large_field_breakdown(fig3: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _profile(fig2: pd.DataFrame, u: float) -> pd.DataFrame:
+    rows = fig2[fig2["u_mhz"] == u].sort_values("detuning_mhz")
+    if rows.empty:
+        raise ValueError(f"the Fig. 2 table has no U = {u:g} MHz rows")
+    return rows.reset_index(drop=True)
+
+
+def profile_follows_fm(fig2: pd.DataFrame, u: float = 15.0) -> dict:
+    rows = _profile(fig2, u)
+    z = pd.Series([_z(r.p_n_mean, r.p_n_mean_se, r.p_n_fm, r.p_n_fm_se) for r in rows.itertuples()])
+    inside = int((z.abs() <= 2).sum())
+    worst = rows.loc[z.abs().idxmax()]
+    return {
+        "claim": f"exact P_n equals FM across the DNP profile at U = {u:g} MHz",
+        "measured": f"{inside} of {len(rows)} offsets within 2 SE; farthest at {worst.detuning_mhz:+.1f} MHz: "
+        f"exact {_pm(worst.p_n_mean, worst.p_n_mean_se)} vs FM {worst.p_n_fm:.3f} (z = {z[z.abs().idxmax()]:.1f})",
+        "verdict": "holds" if inside >= 0.9 * len(rows) else f"does not hold: beyond 2 SE at {len(rows) - inside} of {len(rows)} offsets",
+    }
+
+
+def small_polarization_inside_the_line(fig2: pd.DataFrame, u: float = 2.0, omega_n_mhz: float = 20.0) -> dict:
+    """Rule 9; ``omega_n_mhz``: the nuclear Zeeman frequency (Table I), the width of the
+    solid-effect windows. dw_e is read off the table (detuning over offset)."""
+    rows = _profile(fig2, u)
+    scaled = rows[rows["offset"] != 0]
+    half_width = float((scaled["detuning_mhz"] / scaled["offset"]).median())
+    detuning = rows["detuning_mhz"].abs()
+    inner = rows[detuning < half_width - omega_n_mhz]
+    window = rows[(detuning >= half_width - omega_n_mhz) & (detuning <= half_width + omega_n_mhz)]
+    if inner.empty or window.empty:
+        raise ValueError(f"the Fig. 2 table at U = {u:g} MHz has no offsets inside the line or near its edges")
+    exact, fm = inner["p_n_mean"].abs().mean(), inner["p_n_fm"].abs().mean()
+    top = inner.loc[inner["p_n_mean"].abs().idxmax()]
+    edge = window.loc[window["p_n_mean"].abs().idxmax()]
+    return {
+        "claim": f"small P_n at U = {u:g} MHz but within w_n of w_e ± dw_e",
+        "measured": f"inside the line (w_MW - w_e within ±{half_width - omega_n_mhz:.0f} MHz, {len(inner)} offsets): mean magnitude "
+        f"exact {exact:.3f} vs FM {fm:.3f} (ratio {exact / fm:.2f}), largest exact {top.p_n_mean:+.3f} at {top.detuning_mhz:+.1f} MHz; "
+        f"within w_n of w_e ± dw_e: largest magnitude {edge.p_n_mean:+.3f} at {edge.detuning_mhz:+.1f} MHz",
+        "verdict": "holds: below half of FM inside the line" if exact < 0.5 * fm else "does not hold: above half of FM inside the line",
+    }
+
+
 #: The rules in table order: (rule, table it reads, claim, figure, the paper's words). The
 #: figure and the paper's words go on every row of the rule; the claim names the row of a
 #: rule whose table is not computed yet (the rule words its own, with its parameters).
@@ -190,21 +241,26 @@ RULES = [
     (kl_larger_at_small_u, "fig5", "D_KL larger at U = 2 MHz than at the largest U", "5 left", "large at small U, much smaller at large U"),
     (delta_m_scaling, "fig4", "delta M decays with N at large U, much less at small U", "4(b)", "exponential decay (ETH) at large U, saturation (MBL) at small U"),
     (large_field_breakdown, "fig3", "spin temperature breaks down at large B", "3 right", "thermalization breaks down at large fields"),
-]
+    (profile_follows_fm, "fig2", "exact P_n equals FM across the DNP profile at U = 15 MHz", "2", "consistent at U = 15 MHz"),
+    (small_polarization_inside_the_line, "fig2", "small P_n at U = 2 MHz but within w_n of w_e ± dw_e", "2",
+     "small hyperpolarization at U = 2 MHz, but in windows of width O(w_n) around w_e ± dw_e (solid effect)"),
+]  # fmt: skip
+#: The U of each Fig. 2 rule: a profile whose U is not computed yet leaves the rule pending.
+PROFILE_U = {profile_follows_fm: 15.0, small_polarization_inside_the_line: 2.0}
 
 
 def _pending(claim: str, why: str) -> dict:
     return {"claim": claim, "measured": "-", "verdict": f"pending: {why}"}
 
 
-def claims_table(fig3: pd.DataFrame | None, fig4: pd.DataFrame | None, fig5: pd.DataFrame | None) -> pd.DataFrame:
-    """The paper's statements against the tables behind Figs. 3, 4 and 5 (module docstring).
+def claims_table(fig3: pd.DataFrame | None, fig4: pd.DataFrame | None, fig5: pd.DataFrame | None, fig2: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The paper's statements against the tables behind Figs. 2-5 (module docstring).
 
-    A table that is not computed yet (None), a Fig. 3 table without its B-scan panel, or a
-    B scan of a single field, gives its claims a row whose verdict says "pending" and why:
-    a campaign publishes its figures one by one.
+    A table that is not computed yet (None), a Fig. 3 table without its B-scan panel, a
+    B scan of a single field, or a Fig. 2 table without the U of a rule, gives its claims a
+    row whose verdict says "pending" and why: a campaign publishes its figures in pieces.
     """
-    tables = {"fig3": fig3, "fig4": fig4, "fig5": fig5}
+    tables = {"fig2": fig2, "fig3": fig3, "fig4": fig4, "fig5": fig5}
     rows = []
     for rule, name, claim, figure, paper in RULES:
         table = tables[name]
@@ -212,6 +268,8 @@ def claims_table(fig3: pd.DataFrame | None, fig4: pd.DataFrame | None, fig5: pd.
             out = [_pending(claim, f"the {name} table is not computed yet")]
         elif rule is large_field_breakdown and table[table["panel"] == "B"]["b_tesla"].nunique() < 2:
             out = [_pending(claim, "the B scan is not computed yet")]
+        elif rule in PROFILE_U and PROFILE_U[rule] not in set(table["u_mhz"]):
+            out = [_pending(claim, f"the U = {PROFILE_U[rule]:g} MHz profile is not computed yet")]
         else:
             out = rule(table)
             out = out if isinstance(out, list) else [out]

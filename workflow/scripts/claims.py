@@ -1,6 +1,6 @@
 """The paper's statements against the figure tables, as the README shows them.
 
-    python workflow/scripts/claims.py FOLDER            print the table for FOLDER/fig{3,4,5}.csv (missing: pending)
+    python workflow/scripts/claims.py FOLDER            print the table for FOLDER/fig{2,3,4,5}.csv (missing: pending)
     python workflow/scripts/claims.py --readme README.md  rewrite every claims block in place
 
 A claims block in the README is ``<!-- claims: FOLDER -->`` ... ``<!-- /claims -->``;
@@ -25,17 +25,18 @@ BLOCK = re.compile(r"(<!-- claims: (\S+) -->\n)(.*?)(<!-- /claims -->)", flags=r
 
 
 def table_of(folder: Path) -> str:
-    """The claims table of ``folder``'s fig3/fig4/fig5 CSVs; a missing one leaves its claims
-    pending (a campaign publishes its figures one by one), all three missing is an error."""
-    tables = {name: pd.read_csv(folder / f"{name}.csv") if (folder / f"{name}.csv").exists() else None for name in ("fig3", "fig4", "fig5")}
+    """The claims table of ``folder``'s fig2-fig5 CSVs; a missing one leaves its claims
+    pending (a campaign publishes its figures one by one), all four missing is an error."""
+    names = ("fig2", "fig3", "fig4", "fig5")
+    tables = {name: pd.read_csv(folder / f"{name}.csv") if (folder / f"{name}.csv").exists() else None for name in names}
     if all(t is None for t in tables.values()):
-        raise FileNotFoundError(f"{folder}: none of fig3.csv, fig4.csv, fig5.csv")
-    return markdown(claims_table(tables["fig3"], tables["fig4"], tables["fig5"]))
+        raise FileNotFoundError(f"{folder}: none of {', '.join(f'{n}.csv' for n in names)}")
+    return markdown(claims_table(tables["fig3"], tables["fig4"], tables["fig5"], tables["fig2"]))
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", nargs="?", help="folder holding fig3.csv, fig4.csv and fig5.csv")
+    parser.add_argument("folder", nargs="?", help="folder holding fig2.csv ... fig5.csv")
     parser.add_argument("--readme", help="rewrite the claims blocks of this file (folders relative to the repository)")
     args = parser.parse_args(argv)
     try:
