@@ -650,14 +650,17 @@ def test_the_fold_is_where_it_is_whatever_u_the_continuation_starts_from(sz_chan
 
 
 def test_pe_without_a_solution_says_so_and_h_at_infinite_temperature_is_nan():
-    """Issue 18: with every spin polarized and no microwaves, brentq's ValueError escaped
-    the PE rule (a traceback); at w_MW = w_e a PE whose beta_s rounds to 0 returned
-    h = a / 0 = inf as a converged result. Now: RuntimeError (the rule records NaN), and
-    h = NaN beside beta_s = 0 and P_n = 0."""
+    """With every spin polarized and no microwaves, brentq's ValueError escaped the PE rule
+    (a traceback); at w_MW = w_e a PE whose beta_s rounds to 0 returned h = a / 0 = inf as a
+    converged result. Now: RuntimeError (the rule records NaN), and h = NaN beside
+    beta_s = 0 and P_n = 0. Where the order-0 equation is evaluated at full polarization
+    depends on the platform's rounding: the bracket's brentq fails (no solution) on some
+    machines, the bracketing grid finds no sign change (no order-0 solution) on others;
+    both are the RuntimeError the rule turns into NaN."""
     import math
 
     cold = Parameters.from_units(4, u_mhz=15.0, beta_per_kelvin=1000.0, omega_1_khz=0.0, omega_e_ghz=1.0, t1e_s=1e4, t2e_s=1e-2)
-    with pytest.raises(RuntimeError, match="perturbative spin temperature: no solution"):
+    with pytest.raises(RuntimeError, match="perturbative spin temperature: no (order-0 )?solution"):
         spin_temperature_pe(cold, cold.microwave_frequency(-0.5), order=0, continuum=True)
     params = Parameters.from_units(4, u_mhz=15.0, beta_per_kelvin=10.0)
     pe = spin_temperature_pe(params, params.microwave_frequency(0.0), order=0, continuum=False)
