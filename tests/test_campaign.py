@@ -343,7 +343,7 @@ def test_fig2_computed_over_two_grids_and_by_point_assembles_into_the_whole_grid
 
 
 def test_the_fig2_parts_cover_the_paper_configs_profile_once():
-    """docs/paper/fig2-parts: each U on four interleaved grids; together every offset of the
+    """docs/paper/fig2-parts: each U on interleaved grids; together every offset of the
     paper config's Fig. 2 once, at its realizations."""
     from dnpmbl.pipeline.config import fig2_offsets, figure_points
 
