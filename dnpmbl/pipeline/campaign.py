@@ -22,6 +22,7 @@ is the command line.
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -270,12 +271,12 @@ def publish(run_dir, config: dict, folder) -> list[str]:
 
 # --- a figure computed over grids of microwave offsets --------------------------------------
 
-#: The figures whose table has one row per point and microwave offset, each row computed
-#: from the stationary states at that offset alone: the exact statistics at one frequency,
-#: the fit of Eq. (18) at it (which starts from the neighbouring offset's fit but converges
-#: to its own tolerance) and the expansion. Computed over grids of offsets, in as many runs,
-#: their tables join into the table over the union (:func:`assemble_offset_grids`).
-OFFSET_GRID_FIGURES = ("fig2",)
+# Fig. 2's table has one row per point and microwave offset, each computed from the
+# stationary states at that offset alone: the exact statistics at one frequency, the fit of
+# Eq. (18) at it (which starts from the neighbouring offset's fit but converges to its own
+# tolerance) and the expansion. Computed over grids of offsets, in as many runs, the tables
+# join into the table over the union (:func:`assemble_offset_grids`).
+
 #: The columns that name a row: one point at one offset.
 GRID_KEY = ("n_spins", "b_tesla", "u_mhz", "offset")
 #: Columns every part must agree on: the same realizations, computed by the same code.
@@ -303,10 +304,16 @@ def read_figure_csv(path):
         raise DataFileError(f"{path}: not a figure's table ({getattr(exc, 'strerror', None) or exc})", path) from None
 
 
+def fig2_point_offsets(config: dict) -> dict:
+    """``{(N, B, U): offsets}`` of each Fig. 2 point: the offsets its table has in a run of
+    ``config`` (Fig. 2's and those other figures solve the point at)."""
+    everything = realization_points(config)
+    n = int(config["n_spins"])
+    return {(n, float(b), float(u)): everything[(PAPER_MODEL, str(n), fmt(b), fmt(u))]["offsets"] for b, u in figure_points(config)["fig2"]}
+
+
 def _same_row(a, b) -> str | None:
     """The first column in which rows ``a`` and ``b`` (Series) of one offset disagree."""
-    import math
-
     for column in a.index:
         if column in GRID_FREE:
             continue
@@ -322,8 +329,8 @@ def _same_row(a, b) -> str | None:
 
 
 def assemble_offset_grids(parts: dict, point_offsets: dict, *, partial: bool = False):
-    """The table of an offset-grid figure (:data:`OFFSET_GRID_FIGURES`) over every offset
-    of its points, joined from tables of it computed over grids of those offsets.
+    """Fig. 2's table over every offset of its points, joined from tables of it computed
+    over grids of those offsets.
 
     A part has the rows of its grid and of the offsets its points were solved at for other
     figures (Fig. 3's ``mw_offset``): a row two parts have must agree, the fit within
@@ -334,8 +341,7 @@ def assemble_offset_grids(parts: dict, point_offsets: dict, *, partial: bool = F
     parts : {name: DataFrame}
         Each part's table (``name``, e.g. its file, is what errors cite).
     point_offsets : {(N, B, U): offsets}
-        The offsets each point of the figure has in the table of a whole run (the config's:
-        its figure offsets and those other figures solve the point at).
+        The offsets each point has in the table of a whole run (:func:`fig2_point_offsets`).
     partial : bool
         Accept offsets and points that no part has yet (the table then has fewer rows).
 

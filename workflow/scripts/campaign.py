@@ -35,9 +35,10 @@ sys.path.insert(0, str(ROOT))
 
 from dnpmbl.files import OutputPathError, atomic_path, check_output  # noqa: E402
 from dnpmbl.pipeline.campaign import (  # noqa: E402
-    assemble_offset_grids, format_progress, pieces, progress, publish, read_figure_csv, record_piece, run_record, stages,
+    assemble_offset_grids, fig2_point_offsets, format_progress, pieces, progress, publish, read_figure_csv, record_piece,
+    run_record, stages,
 )  # fmt: skip
-from dnpmbl.pipeline.config import PAPER_MODEL, ConfigError, config_error_line, figure_points, load_config, realization_points  # noqa: E402
+from dnpmbl.pipeline.config import ConfigError, config_error_line, load_config  # noqa: E402
 from dnpmbl.pipeline.readers import DataFileError  # noqa: E402
 from dnpmbl.pipeline.jobs import git_commit  # noqa: E402
 
@@ -158,11 +159,7 @@ def assemble(config: dict, part_paths: list[str], folder: Path, partial: bool) -
     """Fig. 2 over the config's offsets from its parts: ``folder/fig2.csv`` and ``.png``."""
     from dnpmbl.pipeline.plotting import draw, save
 
-    points = {
-        (int(n), float(b), float(u)): entry["offsets"] for (model, n, b, u), entry in realization_points(config).items() if model == PAPER_MODEL
-    }
-    n = int(config["n_spins"])
-    fig2 = {(n, float(b), float(u)): points[(n, float(b), float(u))] for b, u in figure_points(config)["fig2"]}
+    fig2 = fig2_point_offsets(config)
     try:
         parts = {path: read_figure_csv(path) for path in part_paths}
         table = assemble_offset_grids(parts, fig2, partial=partial)
@@ -174,10 +171,10 @@ def assemble(config: dict, part_paths: list[str], folder: Path, partial: bool) -
     except (DataFileError, OSError, OutputPathError) as exc:
         print(f"error: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return 2
-    per_point = table.groupby(["b_tesla", "u_mhz"]).size()
+    per_point = table.groupby(["n_spins", "b_tesla", "u_mhz"]).size()
     print(
         f"assembled fig2 from {len(parts)} parts into {folder}: {len(table)} rows, "
-        + ", ".join(f"U = {u:g} MHz: {k} of {len(fig2[(n, float(b), float(u))])} offsets" for (b, u), k in per_point.items())
+        + ", ".join(f"U = {u:g} MHz: {k} of {len(fig2[(n, b, u)])} offsets" for (n, b, u), k in per_point.items())
     )
     return 0
 
