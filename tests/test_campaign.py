@@ -251,6 +251,8 @@ def test_assembled_grids_are_the_whole_grid_bit_for_bit_through_csv(tmp_path):
 
 
 def test_assemble_keeps_agreeing_overlaps_and_refuses_the_rest_naming_the_part():
+    import pandas as pd
+
     from dnpmbl.pipeline.campaign import assemble_offset_grids
     from dnpmbl.pipeline.readers import DataFileError
 
@@ -267,6 +269,7 @@ def test_assemble_keeps_agreeing_overlaps_and_refuses_the_rest_naming_the_part()
         ({"even": even, "odd": fig2_like([0.25])}, "odd: N = 12, B = 3.35 T, U = 2 MHz, offset 0.25: not one of the point's 7 offsets"),
         ({"even": even, "odd": fig2_like(GRID[1::2], commit="beef")}, "odd: git_commit beef, c0ffee"),
         ({"even": even, "odd": odd.drop(columns="p_n_fm")}, "odd: its columns differ from those of even (p_n_fm)"),
+        ({"even": even, "record": pd.DataFrame({"rule": ["realization"], "jobs": [100]})}, "record: not a table of Fig. 2 (no column n_spins, b_tesla"),
         ({"even": even, "odd": fig2_like(GRID[1::2], us=(2.0, 15.0, 30.0))}, "odd: N = 12, B = 3.35 T, U = 30 MHz: not a point"),
         ({"even": even}, "U = 2 MHz: 3 of 7 offsets in no part (-1, 0, 1)"),
         ({"even": fig2_like(GRID[::2], us=(2.0,)), "odd": fig2_like(GRID[1::2], us=(2.0,))}, "U = 15 MHz: 7 of 7 offsets in no part"),
@@ -298,6 +301,14 @@ def test_assemble_command_writes_the_csv_and_png_and_fails_in_one_line(tmp_path)
     assert proc.returncode == 0 and "U = 15 MHz: 7 of 7 offsets" in proc.stdout, proc.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["fig2.csv", "fig2.png"]
     assert len(pd.read_csv(tmp_path / "out" / "fig2.csv")) == 14
+    # A folder stands for its part tables; the parts' records (*.record.csv) beside them are
+    # left out, and a folder without a table is an error.
+    pd.DataFrame({"rule": ["realization"], "jobs": [1]}).to_csv(tmp_path / "first.record.csv", index=False)
+    (tmp_path / "empty").mkdir()
+    proc = run_campaign("assemble", "--parts", str(tmp_path), *args)
+    assert proc.returncode == 0 and "from 2 parts" in proc.stdout and "U = 15 MHz: 7 of 7 offsets" in proc.stdout, proc.stderr
+    proc = run_campaign("assemble", "--parts", str(tmp_path / "empty"), *args)
+    assert proc.returncode == 2 and "empty: no part tables" in proc.stderr, proc.stderr
     proc = run_campaign("assemble", "--parts", str(tmp_path / "none.csv"), *args)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "none.csv" in proc.stderr, proc.stderr
     proc = run_campaign("status")

@@ -353,7 +353,8 @@ def assemble_offset_grids(parts: dict, point_offsets: dict, *, partial: bool = F
     Raises
     ------
     DataFileError
-        Naming the part at fault: columns that differ from the first part's; realizations,
+        Naming the part at fault: a table without Fig. 2's key, provenance or P_n
+        columns; columns that differ from the first part's; realizations,
         version or commit (:data:`GRID_SAME`) other than the first part's; a point or an
         offset that is not the figure's; a row that disagrees with another part's; without
         ``partial``, the points and offsets that no part has.
@@ -369,6 +370,9 @@ def assemble_offset_grids(parts: dict, point_offsets: dict, *, partial: bool = F
     first_name, first = next(iter(parts.items()))
     kept: dict[tuple, tuple[str, object]] = {}
     for name, frame in parts.items():
+        lacking = [c for c in (*GRID_KEY, *GRID_SAME, "p_n_mean") if c not in frame.columns]
+        if lacking:
+            raise DataFileError(f"{name}: not a table of Fig. 2 (no column {', '.join(lacking)})", name)
         if list(frame.columns) != list(first.columns):
             extra = sorted(set(frame.columns) ^ set(first.columns))
             raise DataFileError(f"{name}: its columns differ from those of {first_name} ({', '.join(extra) or 'their order'})", name)

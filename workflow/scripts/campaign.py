@@ -4,7 +4,7 @@
     python workflow/scripts/campaign.py status --directory RUN [--configfile CONFIG]
     python workflow/scripts/campaign.py record --directory RUN [-o record.csv]
     python workflow/scripts/campaign.py publish --directory RUN --to docs/paper
-    python workflow/scripts/campaign.py assemble --parts A.csv B.csv ... --to docs/paper [--partial]
+    python workflow/scripts/campaign.py assemble --parts FOLDER | A.csv B.csv ... --to docs/paper [--partial]
 
 ``run`` resumes where the last piece stopped (the same command every time): it computes the
 stages of :mod:`dnpmbl.pipeline.campaign` in order, each one Snakemake call over this
@@ -16,7 +16,8 @@ after each. Kill it at any time; a job cut short is rerun by the next piece.
 Fig. 2 computed over grids of the config's microwave offsets, or one U at a time, one run
 each (a piece a session can finish), into the CSV and PNG of the whole run: every offset
 of every point once, the rows two parts share checked to agree
-(:func:`dnpmbl.pipeline.campaign.assemble_offset_grids`).
+(:func:`dnpmbl.pipeline.campaign.assemble_offset_grids`); a folder given to ``--parts``
+stands for its CSVs but the parts' records (``*.record.csv``).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def main(argv=None) -> int:
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
     parser.add_argument("-o", "--output", help="record: the CSV to write (default: stdout)")
     parser.add_argument("--to", help="publish, assemble: the folder to write the figures into")
-    parser.add_argument("--parts", nargs="+", help="assemble: the CSVs of Fig. 2, one per grid of offsets and U")
+    parser.add_argument("--parts", nargs="+", help="assemble: the CSVs of Fig. 2, one per grid of offsets and U, or a folder of them")
     parser.add_argument("--partial", action="store_true", help="assemble: draw the offsets the parts have so far")
     args = parser.parse_args(argv)
     if args.cores < 1:
@@ -155,13 +156,27 @@ def main(argv=None) -> int:
     return 1 if failed else 0
 
 
+def part_tables(paths: list[str]) -> list[str]:
+    """The part CSVs named: a folder stands for its ``*.csv`` but ``*.record.csv``, sorted."""
+    found = []
+    for path in paths:
+        if Path(path).is_dir():
+            tables = sorted(str(p) for p in Path(path).glob("*.csv") if not p.name.endswith(".record.csv"))
+            if not tables:
+                raise OutputPathError(f"{path}: no part tables (*.csv) in this folder")
+            found += tables
+        else:
+            found.append(path)
+    return found
+
+
 def assemble(config: dict, part_paths: list[str], folder: Path, partial: bool) -> int:
     """Fig. 2 over the config's offsets from its parts: ``folder/fig2.csv`` and ``.png``."""
     from dnpmbl.pipeline.plotting import draw, save
 
     fig2 = fig2_point_offsets(config)
     try:
-        parts = {path: read_figure_csv(path) for path in part_paths}
+        parts = {path: read_figure_csv(path) for path in part_tables(part_paths)}
         table = assemble_offset_grids(parts, fig2, partial=partial)
         folder.mkdir(parents=True, exist_ok=True)
         with atomic_path(folder / "fig2.csv") as tmp:

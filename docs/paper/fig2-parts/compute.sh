@@ -12,7 +12,7 @@
 #
 # SRC: a checkout of the release that computes (kept outside the work tree, with its .venv);
 # RUNS: where the run directories go (outside any checkout); PARTS: default, this folder.
-# Then: python workflow/scripts/campaign.py assemble --parts PARTS/*-U{2,15}.csv --to docs/paper
+# Then: python workflow/scripts/campaign.py assemble --parts PARTS --to docs/paper
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=${1:?usage: compute.sh SRC RUNS [PARTS]}
