@@ -881,6 +881,88 @@ def _():
     return (*_se(row, "p_n_mean"), cont, fin, contz, finz)
 
 
+
+# docs/physics.md section 8 and docs/paper/README.md: the paper-scale Fig. 2 --------------
+
+PAPER_README = "docs/paper/README.md"
+
+
+def comb_at_small_u(u: float = 2.0, omega_n: float = 20.0):
+    """The paper-scale Fig. 2 at ``u`` inside the line (|w_MW - w_e| < dw_e - w_n), each
+    offset with the distance to the nearest single-electron solid-effect line w_i - w_n
+    (sign +1) and w_i + w_n (sign -1); ``nearer``: the sign of the nearer kind, 0 if equal."""
+    from dnpmbl.model import zeeman_shifts
+
+    profile = rows("paper/fig2", u_mhz=u).sort_values("offset")
+    half_width = float((profile.detuning_mhz / profile.offset)[profile.offset != 0].median())  # dw_e, MHz
+    shifts = zeeman_shifts(int(profile.n_spins.iloc[0]), half_width)
+    inner = profile[profile.detuning_mhz.abs() < half_width - omega_n].copy()
+    x = inner.detuning_mhz.to_numpy()[:, None]
+    inner["to_minus"] = np.abs(shifts - omega_n - x).min(axis=1)  # nearest w_i - w_n
+    inner["to_plus"] = np.abs(shifts + omega_n - x).min(axis=1)  # nearest w_i + w_n
+    gap = inner.to_plus - inner.to_minus
+    inner["nearer"] = np.where(np.isclose(gap, 0, atol=1e-6), 0, np.sign(gap))
+    return profile, inner, shifts
+
+
+@claim(
+    PHYSICS,
+    "(`docs/paper/fig2.csv`, U = 2 MHz at {} of its 121 offsets, {:.1f} MHz apart) shows that inside the line the exact mean P_n "
+    "is not small: over the {} offsets with |w_MW - w_e| < dw_e - w_n its mean magnitude is {:.3f}, {:.2f} of P_n^FM's",
+)
+def _():
+    profile, inner, _ = comb_at_small_u()
+    step = float(np.diff(profile.detuning_mhz).min())
+    exact, fm = inner.p_n_mean.abs().mean(), inner.p_n_fm.abs().mean()
+    return len(profile), step, len(inner), exact, exact / fm
+
+
+@claim(
+    PHYSICS,
+    "At {} of these offsets a line of one kind is nearer than any of the other, and there the exact mean has the sign of "
+    "that line (positive at w_i - w_n, negative at w_i + w_n), beyond 2 SE at {}; {} times that sign is against P_n^FM's, "
+    "e.g. {:+.3f} ± {:.3f} (SE) at {:+.1f} MHz, {:.1f} MHz from the line {} of the spin at w_i - w_e = {:+.1f} MHz, where "
+    "P_n^FM is {:+.3f}. At the other {} (w_MW - w_e = {} MHz) two lines of opposite sign are equally near",
+)
+def _():
+    _, inner, shifts = comb_at_small_u()
+    clear = inner[inner.nearer != 0]
+    assert (np.sign(clear.p_n_mean) == clear.nearer).all()  # "has the sign of that line"
+    resolved = int((clear.p_n_mean.abs() > 2 * clear.p_n_mean_se).sum())
+    against = clear[np.sign(clear.p_n_mean) != np.sign(clear.p_n_fm)]
+    ex = against.loc[against.p_n_mean.abs().idxmax()]
+    kind, distance = ("w_i - w_n", ex.to_minus) if ex.nearer > 0 else ("w_i + w_n", ex.to_plus)
+    spin = shifts[np.argmin(np.abs(shifts - ex.nearer * 20.0 - ex.detuning_mhz))]
+    equal = inner[inner.nearer == 0].detuning_mhz
+    return (len(clear), resolved, len(against), ex.p_n_mean, ex.p_n_mean_se, ex.detuning_mhz, distance, kind, spin, ex.p_n_fm,
+            len(equal), ", ".join(f"{x:g}" for x in equal))  # fmt: skip
+
+
+@claim(
+    PAPER_README,
+    "Part A-U2 solves the same 100 realizations at that offset with release 0.6.1, on another machine: its mean exact "
+    "P_n, {:.4f} ± {:.4f} (SE), its SD over realizations, {:.4f}, and its smallest and largest P_n are those of "
+    "`fig3.csv` and `fig5.csv` to {:.0e}, and its fitted P_n^FM, {:.4f}, to {:.0e}",
+)
+def _():
+    a = one("paper/fig2-parts/A-U2", u_mhz=2.0, offset=-0.5)
+    b = one("paper/fig3", panel="U", u_mhz=2.0, b_tesla=3.35)
+    c = one("paper/fig5", u_mhz=2.0)
+    assert a.n_realizations == b.n_realizations == c.n_realizations == 100
+    exact = max(abs(a[k] - x[k]) for k in ("p_n_mean", "p_n_mean_se", "p_n_std", "p_n_min", "p_n_max") for x in (b, c))
+    return a.p_n_mean, a.p_n_mean_se, a.p_n_std, max(exact, 1e-16), a.p_n_fm, max(abs(a.p_n_fm - b.p_n_fm), 1e-16)
+
+
+@claim(
+    PAPER_README,
+    "The SE of that SD is {:.4f} in the part against {:.4f} in `fig5.csv`: release 0.5.0 draws it from the "
+    "resamples the point's other statistics share, 0.4.0 drew it from a seed of its own",
+)
+def _():
+    a = one("paper/fig2-parts/A-U2", u_mhz=2.0, offset=-0.5)
+    return a.p_n_std_se, one("paper/fig5", u_mhz=2.0).p_n_std_se
+
+
 #: Decimal numbers allowed in a checked region without a claim: parameters, not results.
 LITERALS = {
     "3.35": "the field B of Table I, tesla",

@@ -115,7 +115,7 @@ def test_small_polarization_inside_the_line_either_way_with_its_windows():
     solid = lambda d: 0.3 * (abs(abs(d) - 54) < 20) * (1 if d < 0 else -1)  # noqa: E731  only near w_e ± dw_e
     row = claims.small_polarization_inside_the_line(fig2(solid, fm))
     assert row["verdict"] == "holds: below half of FM inside the line"
-    assert "within ±34 MHz, 13 offsets" in row["measured"] and "largest magnitude +0.300 at -70.2 MHz" in row["measured"]
+    assert "within ±34 MHz, 13 of the profile's 31 offsets" in row["measured"] and "largest magnitude +0.300 at -70.2 MHz" in row["measured"]
     row = claims.small_polarization_inside_the_line(fig2(lambda d: 0.6 * fm(d), fm))
     assert row["verdict"] == "does not hold: above half of FM inside the line" and "ratio 0.60" in row["measured"]
     with pytest.raises(ValueError, match="U = 2 MHz"):

@@ -1,5 +1,6 @@
 """The documentation: the tutorial runs, the config reference matches the schema, and every
-number that README.md and docs/physics.md quote from a shipped table equals that table."""
+number that README.md, docs/physics.md and docs/paper/README.md quote from a shipped table
+equals that table."""
 
 from __future__ import annotations
 
@@ -122,7 +123,7 @@ def test_quoted_number_equals_its_table(claim):
     )
 
 
-@pytest.mark.parametrize("doc", [doc_claims.README, doc_claims.PHYSICS])
+@pytest.mark.parametrize("doc", [doc_claims.README, doc_claims.PHYSICS, doc_claims.PAPER_README])
 def test_every_number_in_a_checked_region_is_a_claim(doc):
     """Inside <!-- checked numbers --> regions every decimal number and percentage lies in
     a rendered claim or is a parameter of LITERALS: a number added to the results without
@@ -147,7 +148,7 @@ def test_every_number_in_a_checked_region_is_a_claim(doc):
     assert not loose, "numbers without a claim in tests/doc_claims.py:\n" + "\n".join(loose)
 
 
-@pytest.mark.parametrize("doc", [doc_claims.README, doc_claims.PHYSICS])
+@pytest.mark.parametrize("doc", [doc_claims.README, doc_claims.PHYSICS, doc_claims.PAPER_README])
 def test_every_plus_minus_says_what_it_is(doc):
     """Each paragraph, list item or table with a ± says whether it is a standard error or a
     standard deviation."""

@@ -228,7 +228,7 @@ def small_polarization_inside_the_line(fig2: pd.DataFrame, u: float = 2.0, omega
     edge = window.loc[window["p_n_mean"].abs().idxmax()]
     return {
         "claim": f"small P_n at U = {u:g} MHz but within w_n of w_e ± dw_e",
-        "measured": f"inside the line (w_MW - w_e within ±{half_width - omega_n_mhz:.0f} MHz, {len(inner)} offsets): mean magnitude "
+        "measured": f"inside the line (w_MW - w_e within ±{half_width - omega_n_mhz:.0f} MHz, {len(inner)} of the profile's {len(rows)} offsets): mean magnitude "
         f"exact {exact:.3f} vs FM {fm:.3f} (ratio {exact / fm:.2f}), largest exact {top.p_n_mean:+.3f} at {top.detuning_mhz:+.1f} MHz; "
         f"within w_n of w_e ± dw_e: largest magnitude {edge.p_n_mean:+.3f} at {edge.detuning_mhz:+.1f} MHz",
         "verdict": "holds: below half of FM inside the line" if exact < 0.5 * fm else "does not hold: above half of FM inside the line",
