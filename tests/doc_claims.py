@@ -887,12 +887,14 @@ def _():
 PAPER_README = "docs/paper/README.md"
 
 
-def comb_at_small_u(u: float = 2.0, omega_n: float = 20.0):
+def comb_at_small_u(u: float = 2.0):
     """The paper-scale Fig. 2 at ``u`` inside the line (|w_MW - w_e| < dw_e - w_n), each
     offset with the distance to the nearest single-electron solid-effect line w_i - w_n
     (sign +1) and w_i + w_n (sign -1); ``nearer``: the sign of the nearer kind, 0 if equal."""
+    import dnpmbl
     from dnpmbl.model import zeeman_shifts
 
+    omega_n = dnpmbl.Parameters.from_units(12).omega_n / (2 * math.pi * 1e6)  # Table I, MHz
     profile = rows("paper/fig2", u_mhz=u).sort_values("offset")
     half_width = float((profile.detuning_mhz / profile.offset)[profile.offset != 0].median())  # dw_e, MHz
     shifts = zeeman_shifts(int(profile.n_spins.iloc[0]), half_width)
@@ -902,7 +904,7 @@ def comb_at_small_u(u: float = 2.0, omega_n: float = 20.0):
     inner["to_plus"] = np.abs(shifts + omega_n - x).min(axis=1)  # nearest w_i + w_n
     gap = inner.to_plus - inner.to_minus
     inner["nearer"] = np.where(np.isclose(gap, 0, atol=1e-6), 0, np.sign(gap))
-    return profile, inner, shifts
+    return profile, inner, shifts, omega_n
 
 
 @claim(
@@ -911,7 +913,7 @@ def comb_at_small_u(u: float = 2.0, omega_n: float = 20.0):
     "is not small: over the {} offsets with |w_MW - w_e| < dw_e - w_n its mean magnitude is {:.3f}, {:.2f} of P_n^FM's",
 )
 def _():
-    profile, inner, _ = comb_at_small_u()
+    profile, inner, *_ = comb_at_small_u()
     step = float(np.diff(profile.detuning_mhz).min())
     exact, fm = inner.p_n_mean.abs().mean(), inner.p_n_fm.abs().mean()
     return len(profile), step, len(inner), exact, exact / fm
@@ -925,17 +927,42 @@ def _():
     "P_n^FM is {:+.3f}. At the other {} (w_MW - w_e = {} MHz) two lines of opposite sign are equally near",
 )
 def _():
-    _, inner, shifts = comb_at_small_u()
+    _, inner, shifts, omega_n = comb_at_small_u()
     clear = inner[inner.nearer != 0]
     assert (np.sign(clear.p_n_mean) == clear.nearer).all()  # "has the sign of that line"
     resolved = int((clear.p_n_mean.abs() > 2 * clear.p_n_mean_se).sum())
     against = clear[np.sign(clear.p_n_mean) != np.sign(clear.p_n_fm)]
     ex = against.loc[against.p_n_mean.abs().idxmax()]
     kind, distance = ("w_i - w_n", ex.to_minus) if ex.nearer > 0 else ("w_i + w_n", ex.to_plus)
-    spin = shifts[np.argmin(np.abs(shifts - ex.nearer * 20.0 - ex.detuning_mhz))]
+    spin = shifts[np.argmin(np.abs(shifts - ex.nearer * omega_n - ex.detuning_mhz))]  # the line is w_i -+ w_n
     equal = inner[inner.nearer == 0].detuning_mhz
     return (len(clear), resolved, len(against), ex.p_n_mean, ex.p_n_mean_se, ex.detuning_mhz, distance, kind, spin, ex.p_n_fm,
             len(equal), ", ".join(f"{x:g}" for x in equal))  # fmt: skip
+
+
+def line_gap_mhz(n: int) -> tuple[float, float]:
+    """2 w_n in Zeeman spacings at N = n, and the least distance between a line w_i + w_n
+    and a line w_j - w_n, MHz (derived from Table I)."""
+    import dnpmbl
+    from dnpmbl.model import zeeman_shifts
+
+    omega_n = dnpmbl.Parameters.from_units(n).omega_n / (2 * math.pi * 1e6)
+    shifts = zeeman_shifts(n, half_width_mhz(3.35, n))
+    return 2 * omega_n / spacing_mhz(n), float(np.abs((shifts + omega_n)[:, None] - (shifts - omega_n)[None, :]).min())
+
+
+@claim(
+    PHYSICS,
+    "At N = 12 the spacing is {:.0f} MHz and 2 w_n is {:.2f} spacings, so that every line w_i + w_n lies at least {:.1f} MHz "
+    "from every line w_j - w_n, near the most the ladder allows (half a spacing); at N = 8 (2 w_n = {:.2f} spacings of "
+    "{:.1f} MHz) and N = 16 lines of the two kinds come within {:.1f} MHz of each other, nearly coinciding with opposite "
+    "signs (derived from Table I, not a table)",
+)
+def _():
+    ratio12, gap12 = line_gap_mhz(12)
+    ratio8, gap8 = line_gap_mhz(8)
+    assert np.isclose(line_gap_mhz(16)[1], gap8)
+    return spacing_mhz(12), ratio12, gap12, ratio8, spacing_mhz(8), gap8
 
 
 @claim(
