@@ -910,7 +910,7 @@ def comb_at_small_u(u: float = 2.0):
 @claim(
     PHYSICS,
     "(`docs/paper/fig2.csv`, U = 2 MHz at {} of its 121 offsets, {:.1f} MHz apart) shows that inside the line the exact mean P_n "
-    "is not small: over the {} offsets with |w_MW - w_e| < dw_e - w_n its mean magnitude is {:.3f}, {:.2f} of P_n^FM's",
+    "is not small against P_n^FM: over the {} offsets with |w_MW - w_e| < dw_e - w_n its mean magnitude is {:.3f}, {:.2f} of P_n^FM's",
 )
 def _():
     profile, inner, *_ = comb_at_small_u()
@@ -921,8 +921,9 @@ def _():
 
 @claim(
     PHYSICS,
-    "At {} of these offsets a line of one kind is nearer than any of the other, and there the exact mean has the sign of "
-    "that line (positive at w_i - w_n, negative at w_i + w_n), beyond 2 SE at {}; {} times that sign is against P_n^FM's, "
+    "At {} of these offsets a line of one kind is nearer than any line of the other kind, and there the exact mean has the "
+    "sign of that line (positive at w_i - w_n, negative at w_i + w_n), resolved from zero (beyond 2 SE) at {}; {} times that "
+    "sign is against P_n^FM's ({} beyond 2 SE), "
     "e.g. {:+.3f} ± {:.3f} (SE) at {:+.1f} MHz, {:.1f} MHz from the line {} of the spin at w_i - w_e = {:+.1f} MHz, where "
     "P_n^FM is {:+.3f}. At the other {} (w_MW - w_e = {} MHz) two lines of opposite sign are equally near",
 )
@@ -932,12 +933,55 @@ def _():
     assert (np.sign(clear.p_n_mean) == clear.nearer).all()  # "has the sign of that line"
     resolved = int((clear.p_n_mean.abs() > 2 * clear.p_n_mean_se).sum())
     against = clear[np.sign(clear.p_n_mean) != np.sign(clear.p_n_fm)]
+    against_resolved = int((against.p_n_mean.abs() > 2 * against.p_n_mean_se).sum())
     ex = against.loc[against.p_n_mean.abs().idxmax()]
     kind, distance = ("w_i - w_n", ex.to_minus) if ex.nearer > 0 else ("w_i + w_n", ex.to_plus)
     spin = shifts[np.argmin(np.abs(shifts - ex.nearer * omega_n - ex.detuning_mhz))]  # the line is w_i -+ w_n
     equal = inner[inner.nearer == 0].detuning_mhz
-    return (len(clear), resolved, len(against), ex.p_n_mean, ex.p_n_mean_se, ex.detuning_mhz, distance, kind, spin, ex.p_n_fm,
+    return (len(clear), resolved, len(against), against_resolved, ex.p_n_mean, ex.p_n_mean_se, ex.detuning_mhz, distance, kind, spin, ex.p_n_fm,
             len(equal), ", ".join(f"{x:g}" for x in equal))  # fmt: skip
+
+
+@claim(
+    PHYSICS,
+    "Over it and its two neighbours, {:.1f} to {:.1f} MHz, the mean exact P_n is {:.3f}, {:.2f} of P_n^FM's mean, against "
+    "{:.2f} at {:.0f} MHz alone",
+)
+def _():
+    profile, *_ = comb_at_small_u()
+    k = int(np.flatnonzero(np.isclose(profile.offset, -0.5))[0])  # the U scan's offset
+    three = profile.iloc[k - 1 : k + 2]
+    at = profile.iloc[k]
+    return (three.detuning_mhz.min(), three.detuning_mhz.max(), three.p_n_mean.mean(), three.p_n_mean.mean() / three.p_n_fm.mean(),
+            at.p_n_mean / at.p_n_fm, at.detuning_mhz)  # fmt: skip
+
+
+@claim(PHYSICS, "({:.1f} MHz from a line the exact mean's magnitude ranges from {:.3f} to {:.3f})")
+def _():
+    _, inner, *_ = comb_at_small_u()
+    nearest = inner[["to_minus", "to_plus"]].min(axis=1)
+    at = inner[np.isclose(nearest, 1.1, atol=0.05)]
+    assert len(at) >= 4
+    return 1.1, at.p_n_mean.abs().min(), at.p_n_mean.abs().max()
+
+
+@claim(PHYSICS, "these two offsets lie {:.2f} MHz from a line of the sign they take")
+def _():
+    from dnpmbl.model import zeeman_shifts
+
+    import dnpmbl
+
+    omega_n = dnpmbl.Parameters.from_units(12).omega_n / (2 * math.pi * 1e6)
+    shifts = zeeman_shifts(12, half_width_mhz())
+    profile = rows("fig2", u_mhz=2.0)
+    wrong = profile[np.isclose(profile.detuning_mhz.abs(), 20.25)]  # "+20 MHz" and "-20 MHz" of the prose
+    assert len(wrong) == 2 and (np.sign(wrong.p_n_mean) != np.sign(wrong.p_n_fm)).all()
+    distances = []
+    for row in wrong.itertuples():
+        lines = shifts - np.sign(row.p_n_mean) * omega_n  # positive at w_i - w_n, negative at w_i + w_n
+        distances.append(np.abs(lines - row.detuning_mhz).min())
+    assert np.isclose(distances[0], distances[1])
+    return (distances[0],)
 
 
 def line_gap_mhz(n: int) -> tuple[float, float]:
@@ -962,6 +1006,7 @@ def _():
     ratio12, gap12 = line_gap_mhz(12)
     ratio8, gap8 = line_gap_mhz(8)
     assert np.isclose(line_gap_mhz(16)[1], gap8)
+    assert gap12 > 0.8 * spacing_mhz(12) / 2  # "near the most the ladder allows (half a spacing)"
     return spacing_mhz(12), ratio12, gap12, ratio8, spacing_mhz(8), gap8
 
 
@@ -969,7 +1014,7 @@ def _():
     PAPER_README,
     "Part A-U2 solves the same 100 realizations at that offset with release 0.6.1, on another machine: its mean exact "
     "P_n, {:.4f} ± {:.4f} (SE), its SD over realizations, {:.4f}, and its smallest and largest P_n are those of "
-    "`fig3.csv` and `fig5.csv` to {:.0e}, and its fitted P_n^FM, {:.4f}, to {:.0e}",
+    "`fig3.csv` and `fig5.csv` to {:.0e}, and its fitted P_n^FM, {:.4f}, that of `fig3.csv` to {:.0e}",
 )
 def _():
     a = one("paper/fig2-parts/A-U2", u_mhz=2.0, offset=-0.5)
@@ -982,12 +1027,13 @@ def _():
 
 @claim(
     PAPER_README,
-    "The SE of that SD is {:.4f} in the part against {:.4f} in `fig5.csv`: release 0.5.0 draws it from the "
-    "resamples the point's other statistics share, 0.4.0 drew it from a seed of its own",
+    "The SE of that SD is {:.4f} in the part against {:.4f} in `fig3.csv` and `fig5.csv`",
 )
 def _():
     a = one("paper/fig2-parts/A-U2", u_mhz=2.0, offset=-0.5)
-    return a.p_n_std_se, one("paper/fig5", u_mhz=2.0).p_n_std_se
+    old = one("paper/fig5", u_mhz=2.0).p_n_std_se
+    assert old == one("paper/fig3", panel="U", u_mhz=2.0, b_tesla=3.35).p_n_std_se
+    return a.p_n_std_se, old
 
 
 #: Decimal numbers allowed in a checked region without a claim: parameters, not results.
