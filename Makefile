@@ -52,7 +52,7 @@ campaign-status: env
 # and resumed, long physics checks), within 5 minutes on 2 cores; make test-slow: those;
 # CI runs both. make test-all: the two in one pytest run.
 test: env
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m "not slow" -n $(CORES)
 
 test-slow: env
 	$(PY) -m pytest -q -m slow
