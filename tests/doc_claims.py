@@ -881,30 +881,43 @@ def _():
     return (*_se(row, "p_n_mean"), cont, fin, contz, finz)
 
 
-
 # docs/physics.md section 8 and docs/paper/README.md: the paper-scale Fig. 2 --------------
 
 PAPER_README = "docs/paper/README.md"
+
+
+def nuclear_mhz(n: int = 12) -> float:
+    """w_n / 2 pi at 3.35 T, MHz (derived from Table I)."""
+    import dnpmbl
+
+    return dnpmbl.Parameters.from_units(n).omega_n / (2 * math.pi * 1e6)
+
+
+def ladder_mhz(n: int = 12) -> np.ndarray:
+    """The equally spaced shifts w_i - w_e at 3.35 T, MHz (derived from Table I)."""
+    from dnpmbl.model import zeeman_shifts
+
+    return zeeman_shifts(n, half_width_mhz(3.35, n))
+
+
+def line_distances(detuning_mhz, n: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Distance of each w_MW - w_e to the nearest solid-effect line w_i - w_n (P_n > 0) and
+    to the nearest w_i + w_n (P_n < 0), MHz."""
+    x = np.asarray(detuning_mhz, dtype=float)[:, None]
+    shifts, omega_n = ladder_mhz(n), nuclear_mhz(n)
+    return np.abs(shifts - omega_n - x).min(axis=1), np.abs(shifts + omega_n - x).min(axis=1)
 
 
 def comb_at_small_u(u: float = 2.0):
     """The paper-scale Fig. 2 at ``u`` inside the line (|w_MW - w_e| < dw_e - w_n), each
     offset with the distance to the nearest single-electron solid-effect line w_i - w_n
     (sign +1) and w_i + w_n (sign -1); ``nearer``: the sign of the nearer kind, 0 if equal."""
-    import dnpmbl
-    from dnpmbl.model import zeeman_shifts
-
-    omega_n = dnpmbl.Parameters.from_units(12).omega_n / (2 * math.pi * 1e6)  # Table I, MHz
     profile = rows("paper/fig2", u_mhz=u).sort_values("offset")
-    half_width = float((profile.detuning_mhz / profile.offset)[profile.offset != 0].median())  # dw_e, MHz
-    shifts = zeeman_shifts(int(profile.n_spins.iloc[0]), half_width)
-    inner = profile[profile.detuning_mhz.abs() < half_width - omega_n].copy()
-    x = inner.detuning_mhz.to_numpy()[:, None]
-    inner["to_minus"] = np.abs(shifts - omega_n - x).min(axis=1)  # nearest w_i - w_n
-    inner["to_plus"] = np.abs(shifts + omega_n - x).min(axis=1)  # nearest w_i + w_n
+    inner = profile[profile.detuning_mhz.abs() < half_width_mhz() - nuclear_mhz()].copy()
+    inner["to_minus"], inner["to_plus"] = line_distances(inner.detuning_mhz)
     gap = inner.to_plus - inner.to_minus
     inner["nearer"] = np.where(np.isclose(gap, 0, atol=1e-6), 0, np.sign(gap))
-    return profile, inner, shifts, omega_n
+    return profile, inner
 
 
 @claim(
@@ -913,7 +926,7 @@ def comb_at_small_u(u: float = 2.0):
     "is not small against P_n^FM: over the {} offsets with |w_MW - w_e| < dw_e - w_n its mean magnitude is {:.3f}, {:.2f} of P_n^FM's",
 )
 def _():
-    profile, inner, *_ = comb_at_small_u()
+    profile, inner = comb_at_small_u()
     step = float(np.diff(profile.detuning_mhz).min())
     exact, fm = inner.p_n_mean.abs().mean(), inner.p_n_fm.abs().mean()
     return len(profile), step, len(inner), exact, exact / fm
@@ -928,7 +941,8 @@ def _():
     "P_n^FM is {:+.3f}. At the other {} (w_MW - w_e = {} MHz) two lines of opposite sign are equally near",
 )
 def _():
-    _, inner, shifts, omega_n = comb_at_small_u()
+    _, inner = comb_at_small_u()
+    shifts, omega_n = ladder_mhz(), nuclear_mhz()
     clear = inner[inner.nearer != 0]
     assert (np.sign(clear.p_n_mean) == clear.nearer).all()  # "has the sign of that line"
     resolved = int((clear.p_n_mean.abs() > 2 * clear.p_n_mean_se).sum())
@@ -948,7 +962,7 @@ def _():
     "{:.2f} at {:.0f} MHz alone",
 )
 def _():
-    profile, *_ = comb_at_small_u()
+    profile, _ = comb_at_small_u()
     k = int(np.flatnonzero(np.isclose(profile.offset, -0.5))[0])  # the U scan's offset
     three = profile.iloc[k - 1 : k + 2]
     at = profile.iloc[k]
@@ -958,7 +972,7 @@ def _():
 
 @claim(PHYSICS, "({:.1f} MHz from a line the exact mean's magnitude ranges from {:.3f} to {:.3f})")
 def _():
-    _, inner, *_ = comb_at_small_u()
+    _, inner = comb_at_small_u()
     nearest = inner[["to_minus", "to_plus"]].min(axis=1)
     at = inner[np.isclose(nearest, 1.1, atol=0.05)]
     assert len(at) >= 4
@@ -967,19 +981,11 @@ def _():
 
 @claim(PHYSICS, "these two offsets lie {:.2f} MHz from a line of the sign they take")
 def _():
-    from dnpmbl.model import zeeman_shifts
-
-    import dnpmbl
-
-    omega_n = dnpmbl.Parameters.from_units(12).omega_n / (2 * math.pi * 1e6)
-    shifts = zeeman_shifts(12, half_width_mhz())
     profile = rows("fig2", u_mhz=2.0)
     wrong = profile[np.isclose(profile.detuning_mhz.abs(), 20.25)]  # "+20 MHz" and "-20 MHz" of the prose
     assert len(wrong) == 2 and (np.sign(wrong.p_n_mean) != np.sign(wrong.p_n_fm)).all()
-    distances = []
-    for row in wrong.itertuples():
-        lines = shifts - np.sign(row.p_n_mean) * omega_n  # positive at w_i - w_n, negative at w_i + w_n
-        distances.append(np.abs(lines - row.detuning_mhz).min())
+    to_minus, to_plus = line_distances(wrong.detuning_mhz)
+    distances = np.where(wrong.p_n_mean > 0, to_minus, to_plus)  # the line of the sign each takes
     assert np.isclose(distances[0], distances[1])
     return (distances[0],)
 
@@ -987,11 +993,7 @@ def _():
 def line_gap_mhz(n: int) -> tuple[float, float]:
     """2 w_n in Zeeman spacings at N = n, and the least distance between a line w_i + w_n
     and a line w_j - w_n, MHz (derived from Table I)."""
-    import dnpmbl
-    from dnpmbl.model import zeeman_shifts
-
-    omega_n = dnpmbl.Parameters.from_units(n).omega_n / (2 * math.pi * 1e6)
-    shifts = zeeman_shifts(n, half_width_mhz(3.35, n))
+    shifts, omega_n = ladder_mhz(n), nuclear_mhz(n)
     return 2 * omega_n / spacing_mhz(n), float(np.abs((shifts + omega_n)[:, None] - (shifts - omega_n)[None, :]).min())
 
 
