@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Fig. 2 of the paper config (config/config.yaml: N = 12, 100 realizations per point) in
-# fifteen parts, each a complete DNP profile of one U on an interleaved grid of the 121
-# microwave offsets (the *.yaml here): A-U2 on every fourth offset (about 2.5-3 h on a slow
-# 2-core machine), the others on every eighth (15 or 16 offsets, about half that). One run
-# directory per part under RUNS; a finished part's CSV, and its
+# nine parts, each a complete DNP profile of one U on an interleaved grid of the 121
+# microwave offsets (the *.yaml here): grids A, B, C and D take offsets 0, 1, 2 and 3 of
+# every four. A part on a whole grid (30 or 31 offsets) takes about 3 h on a slow 2-core
+# machine; U = 15 MHz on grid A is split in two (A0-U15, A4-U15: every eighth offset).
+# One run directory per part under RUNS; a finished part's CSV, and its
 # measured cost per rule (campaign.py record: jobs, core-seconds, peak memory), land in
 # PARTS, to be committed at once (docs/paper/README.md). The same command after every stop:
 # a part whose CSV is in PARTS is skipped, an interrupted one resumes.
@@ -21,7 +22,7 @@ parts=${3:-$here}
 python=${PYTHON:-$src/.venv/bin/python}
 mkdir -p "$runs" "$parts"
 export OPENBLAS_NUM_THREADS=1
-for unit in A-U2 A0-U15 A4-U15 B1-U2 B5-U2 B1-U15 B5-U15 C2-U2 C6-U2 C2-U15 C6-U15 D3-U2 D7-U2 D3-U15 D7-U15; do
+for unit in A-U2 A0-U15 A4-U15 B-U2 B-U15 C-U2 C-U15 D-U2 D-U15; do
   [ -f "$parts/$unit.csv" ] && continue
   echo "== $(date -u +%FT%TZ) part $unit ($(git -C "$src" rev-parse --short HEAD))"
   echo "$(date +%s) start $unit $(git -C "$src" rev-parse HEAD)" >> "$runs/pieces.log"
