@@ -22,10 +22,18 @@ parts=${3:-$here}
 python=${PYTHON:-$src/.venv/bin/python}
 mkdir -p "$runs" "$parts"
 export OPENBLAS_NUM_THREADS=1
+# One compute.sh per RUNS at a time; then a Snakemake lock left in a run directory can only
+# come from a run that was killed (the end of a session), and is removed before resuming.
+exec 9>"$runs/compute.lock"
+flock -n 9 || { echo "compute.sh: another one is running on $runs" >&2; exit 1; }
 for unit in A-U2 A0-U15 A4-U15 B-U2 B-U15 C-U2 C-U15 D-U2 D-U15; do
   [ -f "$parts/$unit.csv" ] && continue
   echo "== $(date -u +%FT%TZ) part $unit ($(git -C "$src" rev-parse --short HEAD))"
   echo "$(date +%s) start $unit $(git -C "$src" rev-parse HEAD)" >> "$runs/pieces.log"
+  if [ -d "$runs/$unit/.snakemake/locks" ] && [ -n "$(ls -A "$runs/$unit/.snakemake/locks")" ]; then
+    "$python" -m snakemake --snakefile "$src/Snakefile" --directory "$runs/$unit" \
+      --configfile "$src/config/config.yaml" "$here/$unit.yaml" --unlock --quiet all || exit 1
+  fi
   "$python" -m snakemake --snakefile "$src/Snakefile" --directory "$runs/$unit" \
     --configfile "$src/config/config.yaml" "$here/$unit.yaml" --cores "${CORES:-$(nproc)}" \
     --rerun-incomplete --keep-going --scheduler greedy --show-failed-logs \
