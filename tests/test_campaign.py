@@ -301,9 +301,10 @@ def test_assemble_command_writes_the_csv_and_png_and_fails_in_one_line(tmp_path)
     assert proc.returncode == 0 and "U = 15 MHz: 7 of 7 offsets" in proc.stdout, proc.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["fig2.csv", "fig2.png"]
     assert len(pd.read_csv(tmp_path / "out" / "fig2.csv")) == 14
-    # A folder stands for its part tables; the parts' records (*.record.csv) beside them are
-    # left out, and a folder without a table is an error.
+    # A folder stands for its part tables; the records of the parts' runs beside them
+    # (*.record.csv, *.pieces.csv) are left out, and a folder without a table is an error.
     pd.DataFrame({"rule": ["realization"], "jobs": [1]}).to_csv(tmp_path / "first.record.csv", index=False)
+    pd.DataFrame({"piece": [1], "wall_s": [60]}).to_csv(tmp_path / "first.pieces.csv", index=False)
     (tmp_path / "empty").mkdir()
     proc = run_campaign("assemble", "--parts", str(tmp_path), *args)
     assert proc.returncode == 0 and "from 2 parts" in proc.stdout and "U = 15 MHz: 7 of 7 offsets" in proc.stdout, proc.stderr
@@ -370,3 +371,23 @@ def test_the_fig2_parts_cover_the_paper_configs_profile_once():
             covered[(point, offset)] = part.name
     assert sorted(covered) == sorted((point, o) for point in figure_points(paper)["fig2"] for o in fig2_offsets(paper))
     assert len(covered) == 242
+
+
+def test_each_committed_fig2_part_comes_with_its_run_record_from_the_commit_that_computed_it():
+    """docs/paper/fig2-parts: beside each part's table, its cost per rule (``.record.csv``,
+    100 realization jobs) and its pieces (``.pieces.csv``), every piece run by the commit in
+    the table's ``git_commit`` column, with a positive wall time."""
+    import pandas as pd
+
+    folder = ROOT / "docs" / "paper" / "fig2-parts"
+    tables = [p for p in sorted(folder.glob("*.csv")) if not p.name.endswith((".record.csv", ".pieces.csv"))]
+    assert tables, "no part computed yet"
+    for table in tables:
+        part = table.name[: -len(".csv")]
+        assert (folder / f"{part}.yaml").is_file(), part
+        record = pd.read_csv(folder / f"{part}.record.csv").set_index("rule")
+        assert record.loc["realization", "jobs"] == config_of(folder / f"{part}.yaml")["realizations"], part
+        pieces = pd.read_csv(folder / f"{part}.pieces.csv")
+        assert len(pieces) >= 1 and (pieces["wall_s"] > 0).all(), part
+        assert set(pieces["git_commit"]) == set(pd.read_csv(table)["git_commit"]), part
+        assert pieces["start_utc"].is_monotonic_increasing, part

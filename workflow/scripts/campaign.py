@@ -17,7 +17,7 @@ Fig. 2 computed over grids of the config's microwave offsets, or one U at a time
 each (a piece a session can finish), into the CSV and PNG of the whole run: every offset
 of every point once, the rows two parts share checked to agree
 (:func:`dnpmbl.pipeline.campaign.assemble_offset_grids`); a folder given to ``--parts``
-stands for its CSVs but the parts' records (``*.record.csv``).
+stands for its CSVs but the parts' records (``*.record.csv``, ``*.pieces.csv``).
 """
 
 from __future__ import annotations
@@ -156,12 +156,16 @@ def main(argv=None) -> int:
     return 1 if failed else 0
 
 
+RECORDS = (".record.csv", ".pieces.csv")  # beside a part's table: its cost per rule, its pieces
+
+
 def part_tables(paths: list[str]) -> list[str]:
-    """The part CSVs named: a folder stands for its ``*.csv`` but ``*.record.csv``, sorted."""
+    """The part CSVs named: a folder stands for its ``*.csv`` but the records of their runs
+    (``*.record.csv``, ``*.pieces.csv``), sorted."""
     found = []
     for path in paths:
         if Path(path).is_dir():
-            tables = sorted(str(p) for p in Path(path).glob("*.csv") if not p.name.endswith(".record.csv"))
+            tables = sorted(str(p) for p in Path(path).glob("*.csv") if not p.name.endswith(RECORDS))
             if not tables:
                 raise OutputPathError(f"{path}: no part tables (*.csv) in this folder")
             found += tables

@@ -4,9 +4,10 @@
 # microwave offsets (the *.yaml here): grids A, B, C and D take offsets 0, 1, 2 and 3 of
 # every four. A part on a whole grid (30 or 31 offsets) takes about 3 h on a slow 2-core
 # machine; U = 15 MHz on grid A is split in two (A0-U15, A4-U15: every eighth offset).
-# One run directory per part under RUNS; a finished part's CSV, and its
-# measured cost per rule (campaign.py record: jobs, core-seconds, peak memory), land in
-# PARTS, to be committed at once (docs/paper/README.md). The same command after every stop:
+# One run directory per part under RUNS; a finished part's CSV, its measured cost per rule
+# (campaign.py record: jobs, core-seconds, peak memory) and its pieces (start, end, wall
+# time, commit, cores of each call that computed it) land in PARTS, to be committed at once
+# (docs/paper/README.md). The same command after every stop:
 # a part whose CSV is in PARTS is skipped, an interrupted one resumes.
 #
 #   docs/paper/fig2-parts/compute.sh SRC RUNS [PARTS]
@@ -30,6 +31,9 @@ for unit in A-U2 A0-U15 A4-U15 B-U2 B-U15 C-U2 C-U15 D-U2 D-U15; do
   [ -f "$parts/$unit.csv" ] && continue
   echo "== $(date -u +%FT%TZ) part $unit ($(git -C "$src" rev-parse --short HEAD))"
   echo "$(date +%s) start $unit $(git -C "$src" rev-parse HEAD)" >> "$runs/pieces.log"
+  mkdir -p "$runs/$unit"
+  printf '{"commit": "%s", "cores": %s, "start": %s}\n' "$(git -C "$src" rev-parse HEAD)" \
+    "${CORES:-$(nproc)}" "$(date +%s.%N)" >> "$runs/$unit/campaign.jsonl"
   if [ -d "$runs/$unit/.snakemake/locks" ] && [ -n "$(ls -A "$runs/$unit/.snakemake/locks")" ]; then
     "$python" -m snakemake --snakefile "$src/Snakefile" --directory "$runs/$unit" \
       --configfile "$src/config/config.yaml" "$here/$unit.yaml" --unlock --quiet all || exit 1
@@ -42,5 +46,16 @@ for unit in A-U2 A0-U15 A4-U15 B-U2 B-U15 C-U2 C-U15 D-U2 D-U15; do
   echo "$(date +%s) end $unit rc=$rc" >> "$runs/pieces.log"
   [ $rc -eq 0 ] || exit $rc
   "$python" "$src/workflow/scripts/campaign.py" record --directory "$runs/$unit" -o "$parts/$unit.record.csv" || exit 1
+  "$python" - "$src" "$runs/$unit" "$parts/$unit.pieces.csv" <<'PY' || exit 1
+import csv, sys, time
+sys.path.insert(0, sys.argv[1])
+from dnpmbl.pipeline.campaign import pieces  # each piece ends at its last file written
+utc = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+with open(sys.argv[3], "w", newline="") as f:
+    out = csv.writer(f)
+    out.writerow(["piece", "start_utc", "end_utc", "wall_s", "git_commit", "cores"])
+    for i, p in enumerate(pieces(sys.argv[2]), 1):
+        out.writerow([i, utc(p["start"]), utc(p["end"]), round(p["end"] - p["start"]), p["commit"], p["cores"]])
+PY
   cp "$runs/$unit/results/figures/fig2.csv" "$parts/$unit.csv"
 done
