@@ -391,3 +391,50 @@ def test_each_committed_fig2_part_comes_with_its_run_record_from_the_commit_that
         assert len(pieces) >= 1 and (pieces["wall_s"] > 0).all(), part
         assert set(pieces["git_commit"]) == set(pd.read_csv(table)["git_commit"]), part
         assert pieces["start_utc"].is_monotonic_increasing, part
+
+
+def test_measured_run_sums_each_parts_record_and_pieces_and_marks_what_was_not_kept(tmp_path):
+    """measured_run: a stage with totals only, and a Fig. 2 part whose jobs, seconds and
+    pieces are the sums of its record and pieces files; what a stage did not keep is "-"
+    in the table, and the total's wall time counts only the rows that kept it."""
+    import pandas as pd
+
+    from dnpmbl.pipeline.campaign import measured_run, measured_run_markdown
+
+    pd.DataFrame({"work": ["stage 1"], "git_commit": ["a" * 40], "jobs": [10], "cpu_seconds": [100.0], "max_rss_mb": [None]}).to_csv(
+        tmp_path / "record-stages.csv", index=False
+    )
+    parts = tmp_path / "fig2-parts"
+    parts.mkdir()
+    pd.DataFrame({"u_mhz": [2.0, 2.0, 2.0], "offset": [-1.0, 0.0, 1.0], "git_commit": ["b" * 40] * 3}).to_csv(parts / "X-U2.csv", index=False)
+    pd.DataFrame(
+        {"rule": ["fit_spin_temperature", "realization"], "jobs": [1, 4], "core_seconds": [5.0, 400.0],
+         "cpu_seconds": [4.0, 300.0], "median_job_s": [5.0, 90.0], "max_job_s": [5.0, 130.0], "max_rss_mb": [400.0, 1500.0]}
+    ).to_csv(parts / "X-U2.record.csv", index=False)  # fmt: skip
+    pd.DataFrame({"piece": [1, 2], "start_utc": ["2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z"], "wall_s": [600, 3000]}).to_csv(
+        parts / "X-U2.pieces.csv", index=False
+    )
+    pd.DataFrame({"u_mhz": [15.0], "git_commit": ["c" * 40]}).to_csv(parts / "Y-U15.csv", index=False)  # no record yet: left out
+    table = measured_run(tmp_path)
+    assert list(table["work"]) == ["stage 1", "Fig. 2, part X-U2: U = 2 MHz, 3 offsets"]
+    part = table.iloc[1]
+    assert (part.jobs, part.cpu_seconds, part.core_seconds, part.median_job_s, part.max_rss_mb, part.pieces, part.wall_s) == (
+        5, 304.0, 405.0, 90.0, 1500.0, 2, 3600.0
+    )
+    text = measured_run_markdown(table)
+    assert "| stage 1 | aaaaaaa | 10 | 100 | - | - | - | - | - |" in text
+    assert "| Fig. 2, part X-U2: U = 2 MHz, 3 offsets | bbbbbbb | 5 | 304 | 405 | 90 s | 1.5 GB | 2 | 1 h 00 min |" in text
+    assert text.endswith("| total so far | | 15 | 404 | | | | 2 | 1 h 00 min (1 of 2 rows) |\n")
+
+
+def test_readme_record_block_is_the_shipped_record():
+    """The README's measured run (between its record markers) is what measured_run makes of
+    the folder it names now: rerun workflow/scripts/claims.py --readme README.md after a part."""
+    import re
+
+    from dnpmbl.pipeline.campaign import measured_run, measured_run_markdown
+
+    blocks = re.findall(r"<!-- record: (\S+) -->\n(.*?)<!-- /record -->", (ROOT / "README.md").read_text(), flags=re.S)
+    assert blocks
+    for folder, block in blocks:
+        assert block == measured_run_markdown(measured_run(ROOT / folder)), folder

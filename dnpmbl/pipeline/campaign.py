@@ -409,3 +409,82 @@ def assemble_offset_grids(parts: dict, point_offsets: dict, *, partial: bool = F
                 shown = ", ".join(f"{o:g}" for o in missing[:6]) + (", ..." if len(missing) > 6 else "")
                 raise DataFileError(f"{where}: {len(missing)} of {len(offsets)} offsets in no part ({shown})")
     return table
+
+
+#: In a gallery folder: the totals of campaign stages whose run directory is gone.
+STAGE_RECORD = "record-stages.csv"
+#: In a gallery folder: the parts of Fig. 2, each with ``.csv``, ``.record.csv``, ``.pieces.csv``.
+PARTS_FOLDER = "fig2-parts"
+
+
+def measured_run(folder):
+    """The measured run of a gallery folder (``docs/paper``), one row per piece of work:
+    the stages of :data:`STAGE_RECORD` (totals only: jobs, CPU seconds, and the largest
+    job's memory where it was kept), then each part of Fig. 2 that has its table, its cost
+    per rule (``campaign.py record``) and its pieces. Columns: ``work``, ``git_commit``,
+    ``jobs``, ``cpu_seconds``, ``core_seconds`` (wall seconds of single-threaded jobs),
+    ``median_job_s`` (of the realization jobs), ``max_rss_mb``, ``pieces``, ``wall_s``
+    (summed over the pieces); NaN where not kept."""
+    import pandas as pd
+
+    folder = Path(folder)
+    rows = []
+    if (folder / STAGE_RECORD).exists():
+        rows += pd.read_csv(folder / STAGE_RECORD).to_dict("records")
+    for table in sorted((folder / PARTS_FOLDER).glob("*.csv")):
+        part = table.name[: -len(".csv")]
+        if "." in part or not (folder / PARTS_FOLDER / f"{part}.record.csv").exists():
+            continue
+        record = pd.read_csv(folder / PARTS_FOLDER / f"{part}.record.csv").set_index("rule")
+        piece_rows = pd.read_csv(folder / PARTS_FOLDER / f"{part}.pieces.csv")
+        figure = pd.read_csv(table)
+        (u,) = figure["u_mhz"].unique()
+        (commit,) = figure["git_commit"].unique()
+        rows.append(
+            {
+                "work": f"Fig. 2, part {part}: U = {u:g} MHz, {len(figure)} offsets",
+                "git_commit": commit,
+                "jobs": int(record["jobs"].sum()),
+                "cpu_seconds": float(record["cpu_seconds"].sum()),
+                "core_seconds": float(record["core_seconds"].sum()),
+                "median_job_s": float(record.loc["realization", "median_job_s"]),
+                "max_rss_mb": float(record["max_rss_mb"].max()),
+                "pieces": len(piece_rows),
+                "wall_s": float(piece_rows["wall_s"].sum()),
+            }
+        )
+    columns = ["work", "git_commit", "jobs", "cpu_seconds", "core_seconds", "median_job_s", "max_rss_mb", "pieces", "wall_s"]
+    return pd.DataFrame(rows).reindex(columns=columns)
+
+
+def _hours(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def measured_run_markdown(table) -> str:
+    """:func:`measured_run` as the README's table, with a total row: "-" where a number was
+    not kept; the total sums the CPU seconds and jobs of every row, the wall time of the
+    rows that kept it."""
+    import pandas as pd
+
+    def number(value, unit="", digits=0):
+        return "-" if pd.isna(value) else f"{value:,.{digits}f}{unit}"
+
+    lines = [
+        "| work | commit | jobs | CPU-s | core-s of the jobs | median job | largest job's memory | pieces | wall time |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in table.itertuples():
+        memory = "-" if pd.isna(row.max_rss_mb) else (f"{row.max_rss_mb / 1000:.1f} GB" if row.max_rss_mb >= 1000 else f"{row.max_rss_mb:.0f} MB")
+        wall = "-" if pd.isna(row.wall_s) else _hours(row.wall_s)
+        lines.append(
+            f"| {row.work} | {row.git_commit[:7]} | {number(row.jobs)} | {number(row.cpu_seconds)} | {number(row.core_seconds)} "
+            f"| {number(row.median_job_s, ' s')} | {memory} | {number(row.pieces)} | {wall} |"
+        )
+    walled = table.dropna(subset=["wall_s"])
+    lines.append(
+        f"| total so far | | {number(table['jobs'].sum())} | {number(table['cpu_seconds'].sum())} "
+        f"| | | | {number(walled['pieces'].sum())} | {_hours(walled['wall_s'].sum())} ({len(walled)} of {len(table)} rows) |"
+    )
+    return "\n".join(lines) + "\n"

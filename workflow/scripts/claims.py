@@ -1,10 +1,14 @@
-"""The paper's statements against the figure tables, as the README shows them.
+"""The paper's statements against the figure tables, and the measured run, as the README
+shows them.
 
     python workflow/scripts/claims.py FOLDER            print the table for FOLDER/fig{2,3,4,5}.csv (missing: pending)
-    python workflow/scripts/claims.py --readme README.md  rewrite every claims block in place
+    python workflow/scripts/claims.py --readme README.md  rewrite every claims and record block in place
 
 A claims block in the README is ``<!-- claims: FOLDER -->`` ... ``<!-- /claims -->``;
-tests/test_claims.py fails when a block differs from what its folder's tables give.
+tests/test_claims.py fails when a block differs from what its folder's tables give. A
+record block, ``<!-- record: FOLDER -->`` ... ``<!-- /record -->``, is the measured run of
+a gallery folder (:func:`dnpmbl.pipeline.campaign.measured_run`: its stages' totals, its
+Fig. 2 parts' records and pieces); tests/test_campaign.py holds it to them.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
+from dnpmbl.pipeline.campaign import measured_run, measured_run_markdown  # noqa: E402
 from dnpmbl.pipeline.claims import claims_table, markdown  # noqa: E402
 
 BLOCK = re.compile(r"(<!-- claims: (\S+) -->\n)(.*?)(<!-- /claims -->)", flags=re.S)
+RECORD_BLOCK = re.compile(r"(<!-- record: (\S+) -->\n)(.*?)(<!-- /record -->)", flags=re.S)
 
 
 def table_of(folder: Path) -> str:
@@ -44,8 +50,9 @@ def main(argv=None) -> int:
             path = Path(args.readme)
             text = path.read_text()
             new = BLOCK.sub(lambda m: m.group(1) + table_of(ROOT / m.group(2)) + m.group(4), text)
+            new = RECORD_BLOCK.sub(lambda m: m.group(1) + measured_run_markdown(measured_run(ROOT / m.group(2))) + m.group(4), new)
             path.write_text(new)
-            print(f"{path}: {len(BLOCK.findall(text))} claims block(s) written")
+            print(f"{path}: {len(BLOCK.findall(text))} claims block(s), {len(RECORD_BLOCK.findall(text))} record block(s) written")
         elif args.folder:
             sys.stdout.write(table_of(Path(args.folder)))
         else:
