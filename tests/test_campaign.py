@@ -437,4 +437,24 @@ def test_readme_record_block_is_the_shipped_record():
     blocks = re.findall(r"<!-- record: (\S+) -->\n(.*?)<!-- /record -->", (ROOT / "README.md").read_text(), flags=re.S)
     assert blocks
     for folder, block in blocks:
-        assert block == measured_run_markdown(measured_run(ROOT / folder)), folder
+        assert block == measured_run_markdown(measured_run(ROOT / folder, root=ROOT)), folder
+
+
+def test_measured_run_sets_each_row_beside_the_cost_models_estimate_of_its_jobs():
+    """With the checkout, each row of docs/paper's measured run carries the estimate of its
+    jobs: a stage's is the campaign's plan for it, a part's its realizations times the cost
+    model's seconds of one job at the part's offsets (the U scan's among them)."""
+    from dnpmbl.pipeline.campaign import measured_run, stages
+    from dnpmbl.pipeline.costs import realization_job_seconds
+    from dnpmbl.pipeline.config import fig2_offsets
+
+    table = measured_run(ROOT / "docs" / "paper", root=ROOT).set_index("work")
+    plan = stages(config_of(ROOT / "config" / "config.yaml"))
+    for work, row in table.iterrows():
+        if work.startswith("stage "):
+            assert row.estimate_s == sum(plan[int(work[6]) - 1].estimate_s.values()), work
+        else:
+            part = work.split("part ")[1].split(":")[0]
+            config = config_of(ROOT / "docs" / "paper" / "fig2-parts" / f"{part}.yaml")
+            offsets = set(fig2_offsets(config)) | {-0.5}
+            assert row.estimate_s == config["realizations"] * realization_job_seconds(12, len(offsets)), work

@@ -417,20 +417,29 @@ STAGE_RECORD = "record-stages.csv"
 PARTS_FOLDER = "fig2-parts"
 
 
-def measured_run(folder):
+def measured_run(folder, root=None):
     """The measured run of a gallery folder (``docs/paper``), one row per piece of work:
     the stages of :data:`STAGE_RECORD` (totals only: jobs, CPU seconds, and the largest
     job's memory where it was kept), then each part of Fig. 2 that has its table, its cost
     per rule (``campaign.py record``) and its pieces. Columns: ``work``, ``git_commit``,
     ``jobs``, ``cpu_seconds``, ``core_seconds`` (wall seconds of single-threaded jobs),
     ``median_job_s`` (of the realization jobs), ``max_rss_mb``, ``pieces``, ``wall_s``
-    (summed over the pieces); NaN where not kept."""
+    (summed over the pieces); NaN where not kept. With ``root``, a checkout whose
+    ``config/config.yaml`` computed the folder, also ``estimate_s``: the cost model's
+    core-seconds of the row's realization or eigenstate jobs (:mod:`.costs`; a stage's as
+    :func:`stages` gives them, a part's for its config, ``PART.yaml`` over that one)."""
     import pandas as pd
+
+    from .config import load_config
 
     folder = Path(folder)
     rows = []
     if (folder / STAGE_RECORD).exists():
         rows += pd.read_csv(folder / STAGE_RECORD).to_dict("records")
+        if root is not None:
+            planned = stages(load_config([], root))
+            for row in rows:
+                row["estimate_s"] = sum(planned[int(row["stage"]) - 1].estimate_s.values())
     for table in sorted((folder / PARTS_FOLDER).glob("*.csv")):
         part = table.name[: -len(".csv")]
         if "." in part or not (folder / PARTS_FOLDER / f"{part}.record.csv").exists():
@@ -440,6 +449,15 @@ def measured_run(folder):
         figure = pd.read_csv(table)
         (u,) = figure["u_mhz"].unique()
         (commit,) = figure["git_commit"].unique()
+        estimate = math.nan
+        if root is not None:
+            config = load_config([folder / PARTS_FOLDER / f"{part}.yaml"], root)
+            n = int(config["n_spins"])
+            estimate = sum(
+                point["realizations"] * realization_job_seconds(n, len(point["offsets"]))
+                for key, point in realization_points(config).items()
+                if (int(key[1]), float(key[2]), float(key[3])) in fig2_point_offsets(config)
+            )
         rows.append(
             {
                 "work": f"Fig. 2, part {part}: U = {u:g} MHz, {len(figure)} offsets",
@@ -451,10 +469,11 @@ def measured_run(folder):
                 "max_rss_mb": float(record["max_rss_mb"].max()),
                 "pieces": len(piece_rows),
                 "wall_s": float(piece_rows["wall_s"].sum()),
+                "estimate_s": estimate,
             }
         )
     columns = ["work", "git_commit", "jobs", "cpu_seconds", "core_seconds", "median_job_s", "max_rss_mb", "pieces", "wall_s"]
-    return pd.DataFrame(rows).reindex(columns=columns)
+    return pd.DataFrame(rows).reindex(columns=columns + (["estimate_s"] if root is not None else []))
 
 
 def _hours(seconds: float) -> str:
@@ -464,27 +483,27 @@ def _hours(seconds: float) -> str:
 
 def measured_run_markdown(table) -> str:
     """:func:`measured_run` as the README's table, with a total row: "-" where a number was
-    not kept; the total sums the CPU seconds and jobs of every row, the wall time of the
-    rows that kept it."""
+    not kept; the total sums the jobs, CPU seconds and estimate of every row, the wall time
+    of the rows that kept it."""
     import pandas as pd
 
     def number(value, unit="", digits=0):
         return "-" if pd.isna(value) else f"{value:,.{digits}f}{unit}"
 
-    lines = [
-        "| work | commit | jobs | CPU-s | core-s of the jobs | median job | largest job's memory | pieces | wall time |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
+    estimated = "estimate_s" in table
+    head = "| work | commit | jobs | CPU-s | core-s of the jobs | median job | largest job's memory | pieces | wall time |"
+    lines = [head + (" estimate (core-s) |" if estimated else ""), "|" + " --- |" * (head.count("|") - 1 + estimated)]
     for row in table.itertuples():
         memory = "-" if pd.isna(row.max_rss_mb) else (f"{row.max_rss_mb / 1000:.1f} GB" if row.max_rss_mb >= 1000 else f"{row.max_rss_mb:.0f} MB")
         wall = "-" if pd.isna(row.wall_s) else _hours(row.wall_s)
         lines.append(
             f"| {row.work} | {row.git_commit[:7]} | {number(row.jobs)} | {number(row.cpu_seconds)} | {number(row.core_seconds)} "
-            f"| {number(row.median_job_s, ' s')} | {memory} | {number(row.pieces)} | {wall} |"
+            f"| {number(row.median_job_s, ' s')} | {memory} | {number(row.pieces)} | {wall} |" + (f" {number(row.estimate_s)} |" if estimated else "")
         )
     walled = table.dropna(subset=["wall_s"])
     lines.append(
         f"| total so far | | {number(table['jobs'].sum())} | {number(table['cpu_seconds'].sum())} "
         f"| | | | {number(walled['pieces'].sum())} | {_hours(walled['wall_s'].sum())} ({len(walled)} of {len(table)} rows) |"
+        + (f" {number(table['estimate_s'].sum())} |" if estimated else "")
     )
     return "\n".join(lines) + "\n"

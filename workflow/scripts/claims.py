@@ -50,7 +50,7 @@ def main(argv=None) -> int:
             path = Path(args.readme)
             text = path.read_text()
             new = BLOCK.sub(lambda m: m.group(1) + table_of(ROOT / m.group(2)) + m.group(4), text)
-            new = RECORD_BLOCK.sub(lambda m: m.group(1) + measured_run_markdown(measured_run(ROOT / m.group(2))) + m.group(4), new)
+            new = RECORD_BLOCK.sub(lambda m: m.group(1) + measured_run_markdown(measured_run(ROOT / m.group(2), root=ROOT)) + m.group(4), new)
             path.write_text(new)
             print(f"{path}: {len(BLOCK.findall(text))} claims block(s), {len(RECORD_BLOCK.findall(text))} record block(s) written")
         elif args.folder:
