@@ -394,37 +394,43 @@ def test_each_committed_fig2_part_comes_with_its_run_record_from_the_commit_that
 
 
 def test_measured_run_sums_each_parts_record_and_pieces_and_marks_what_was_not_kept(tmp_path):
-    """measured_run: a stage with totals only, and a Fig. 2 part whose jobs, seconds and
-    pieces are the sums of its record and pieces files; what a stage did not keep is "-"
-    in the table, and the total's wall time counts only the rows that kept it."""
+    """measured_run: a stage with totals only, and a Fig. 2 part whose realization jobs,
+    seconds and memory are its record's and whose pieces and wall time sum its pieces file
+    (the part's one fit left out); what a stage did not keep is "-" in the table, and the
+    total's wall time counts only the rows that kept it. A part with one of its two
+    records only is an error, one with neither is left out."""
     import pandas as pd
 
     from dnpmbl.pipeline.campaign import measured_run, measured_run_markdown
 
-    pd.DataFrame({"work": ["stage 1"], "git_commit": ["a" * 40], "jobs": [10], "cpu_seconds": [100.0], "max_rss_mb": [None]}).to_csv(
-        tmp_path / "record-stages.csv", index=False
-    )
+    pd.DataFrame(
+        {"stage": ["U scan"], "work": ["stage 1"], "git_commit": ["0" * 40], "jobs": [10], "cpu_seconds": [100.0],
+         "core_seconds": [None], "max_rss_mib": [None]}
+    ).to_csv(tmp_path / "record-stages.csv", index=False)  # fmt: skip
     parts = tmp_path / "fig2-parts"
     parts.mkdir()
-    pd.DataFrame({"u_mhz": [2.0, 2.0, 2.0], "offset": [-1.0, 0.0, 1.0], "git_commit": ["b" * 40] * 3}).to_csv(parts / "X-U2.csv", index=False)
+    pd.DataFrame({"u_mhz": [2.0, 2.0, 2.0], "offset": [-1.0, 0.0, 1.0], "git_commit": ["1" * 40] * 3}).to_csv(parts / "X-U2.csv", index=False)
     pd.DataFrame(
         {"rule": ["fit_spin_temperature", "realization"], "jobs": [1, 4], "core_seconds": [5.0, 400.0],
-         "cpu_seconds": [4.0, 300.0], "median_job_s": [5.0, 90.0], "max_job_s": [5.0, 130.0], "max_rss_mb": [400.0, 1500.0]}
+         "cpu_seconds": [4.0, 300.0], "median_job_s": [5.0, 90.0], "max_job_s": [5.0, 130.0], "max_rss_mb": [4000.0, 1536.0]}
     ).to_csv(parts / "X-U2.record.csv", index=False)  # fmt: skip
-    pd.DataFrame({"piece": [1, 2], "start_utc": ["2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z"], "wall_s": [600, 3000]}).to_csv(
+    pd.DataFrame({"piece": [1, 2], "start_utc": ["2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z"], "wall_s": [630, 3000]}).to_csv(
         parts / "X-U2.pieces.csv", index=False
     )
-    pd.DataFrame({"u_mhz": [15.0], "git_commit": ["c" * 40]}).to_csv(parts / "Y-U15.csv", index=False)  # no record yet: left out
+    pd.DataFrame({"u_mhz": [15.0], "git_commit": ["2" * 40]}).to_csv(parts / "Y-U15.csv", index=False)  # no record yet: left out
     table = measured_run(tmp_path)
     assert list(table["work"]) == ["stage 1", "Fig. 2, part X-U2: U = 2 MHz, 3 offsets"]
     part = table.iloc[1]
-    assert (part.jobs, part.cpu_seconds, part.core_seconds, part.median_job_s, part.max_rss_mb, part.pieces, part.wall_s) == (
-        5, 304.0, 405.0, 90.0, 1500.0, 2, 3600.0
+    assert (part.jobs, part.cpu_seconds, part.core_seconds, part.median_job_s, part.max_rss_mib, part.pieces, part.wall_s) == (
+        4, 300.0, 400.0, 90.0, 1536.0, 2, 3630.0
     )
     text = measured_run_markdown(table)
-    assert "| stage 1 | aaaaaaa | 10 | 100 | - | - | - | - | - |" in text
-    assert "| Fig. 2, part X-U2: U = 2 MHz, 3 offsets | bbbbbbb | 5 | 304 | 405 | 90 s | 1.5 GB | 2 | 1 h 00 min |" in text
-    assert text.endswith("| total so far | | 15 | 404 | | | | 2 | 1 h 00 min (1 of 2 rows) |\n")
+    assert "| stage 1 | 0000000 | 10 | 100 | - | - | - | - | - |" in text
+    assert "| Fig. 2, part X-U2: U = 2 MHz, 3 offsets | 1111111 | 4 | 300 | 400 | 90 s | 1.5 GiB | 2 | 1 h 01 min |" in text
+    assert text.endswith("| total so far | | 14 | 400 | 400 | | | 2 | 1 h 01 min (1 of 2 rows) |\n")
+    (parts / "X-U2.pieces.csv").unlink()
+    with pytest.raises(FileNotFoundError, match="X-U2.record.csv without X-U2.pieces.csv"):
+        measured_run(tmp_path)
 
 
 def test_readme_record_block_is_the_shipped_record():
@@ -437,24 +443,35 @@ def test_readme_record_block_is_the_shipped_record():
     blocks = re.findall(r"<!-- record: (\S+) -->\n(.*?)<!-- /record -->", (ROOT / "README.md").read_text(), flags=re.S)
     assert blocks
     for folder, block in blocks:
-        assert block == measured_run_markdown(measured_run(ROOT / folder, root=ROOT)), folder
+        table = measured_run(ROOT / folder, root=ROOT)
+        assert block == measured_run_markdown(table), folder
+        assert (table.core_seconds > table.estimate_s).all()  # the README: "every row's core-s are above it"
 
 
-def test_measured_run_sets_each_row_beside_the_cost_models_estimate_of_its_jobs():
+def test_measured_run_sets_each_row_beside_the_cost_models_estimate_of_its_jobs(tmp_path):
     """With the checkout, each row of docs/paper's measured run carries the estimate of its
-    jobs: a stage's is the campaign's plan for it, a part's its realizations times the cost
-    model's seconds of one job at the part's offsets (the U scan's among them)."""
-    from dnpmbl.pipeline.campaign import measured_run, stages
-    from dnpmbl.pipeline.costs import realization_job_seconds
+    jobs: a stage's is the campaign's plan for it (the cost model of this commit: 1,100 U
+    scan realizations at one frequency, 13 s each; 800 B scan ones at two, 13 + 1.8 s; the
+    eigenstates at N = 8-16 for three U), a part's its realizations times the seconds of one
+    job at the part's offsets (the U scan's among them). A stage the config does not plan,
+    or plans with other jobs, is an error."""
+    import pandas as pd
+
+    from dnpmbl.pipeline.campaign import measured_run
     from dnpmbl.pipeline.config import fig2_offsets
+    from dnpmbl.pipeline.costs import EIGENSTATES_S, realization_job_seconds
 
     table = measured_run(ROOT / "docs" / "paper", root=ROOT).set_index("work")
-    plan = stages(config_of(ROOT / "config" / "config.yaml"))
-    for work, row in table.iterrows():
-        if work.startswith("stage "):
-            assert row.estimate_s == sum(plan[int(work[6]) - 1].estimate_s.values()), work
-        else:
-            part = work.split("part ")[1].split(":")[0]
-            config = config_of(ROOT / "docs" / "paper" / "fig2-parts" / f"{part}.yaml")
-            offsets = set(fig2_offsets(config)) | {-0.5}
-            assert row.estimate_s == config["realizations"] * realization_job_seconds(12, len(offsets)), work
+    stages_ = table[table.index.str.startswith("stage ")]
+    eigenstates = 3 * sum(r * EIGENSTATES_S[n] for n, r in {8: 400, 10: 200, 12: 100, 14: 30, 16: 4}.items())
+    assert stages_.estimate_s.tolist() == pytest.approx([1100 * 13.0, 800 * (13.0 + 1.8), eigenstates])
+    for work, row in table.drop(stages_.index).iterrows():
+        part = work.split("part ")[1].split(":")[0]
+        config = config_of(ROOT / "docs" / "paper" / "fig2-parts" / f"{part}.yaml")
+        offsets = set(fig2_offsets(config)) | {-0.5}
+        assert row.estimate_s == config["realizations"] * realization_job_seconds(12, len(offsets)), work
+    stage = pd.read_csv(ROOT / "docs" / "paper" / "record-stages.csv").head(1)
+    stage.assign(jobs=1000).to_csv(tmp_path / "record-stages.csv", index=False)
+    (tmp_path / "fig2-parts").mkdir()
+    with pytest.raises(ValueError, match="with 1000 jobs is no stage"):
+        measured_run(tmp_path, root=ROOT)

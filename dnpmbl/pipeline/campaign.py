@@ -413,21 +413,28 @@ def assemble_offset_grids(parts: dict, point_offsets: dict, *, partial: bool = F
 
 #: In a gallery folder: the totals of campaign stages whose run directory is gone.
 STAGE_RECORD = "record-stages.csv"
-#: In a gallery folder: the parts of Fig. 2, each with ``.csv``, ``.record.csv``, ``.pieces.csv``.
+#: In a gallery folder: the parts of Fig. 2, each a table ``PART.csv`` with its config
+#: ``PART.yaml`` and the records of its run, :data:`PART_RECORDS`.
 PARTS_FOLDER = "fig2-parts"
+#: Beside a part's table: its cost per rule (``campaign.py record``) and its pieces.
+PART_RECORDS = (".record.csv", ".pieces.csv")
 
 
 def measured_run(folder, root=None):
     """The measured run of a gallery folder (``docs/paper``), one row per piece of work:
-    the stages of :data:`STAGE_RECORD` (totals only: jobs, CPU seconds, and the largest
-    job's memory where it was kept), then each part of Fig. 2 that has its table, its cost
-    per rule (``campaign.py record``) and its pieces. Columns: ``work``, ``git_commit``,
-    ``jobs``, ``cpu_seconds``, ``core_seconds`` (wall seconds of single-threaded jobs),
-    ``median_job_s`` (of the realization jobs), ``max_rss_mb``, ``pieces``, ``wall_s``
-    (summed over the pieces); NaN where not kept. With ``root``, a checkout whose
+    the stages of :data:`STAGE_RECORD` (totals only), then each part of Fig. 2 that has its
+    table and both records (:data:`PART_RECORDS`; a part with one of them only is an error).
+
+    Columns: ``work``, ``git_commit``; ``jobs``, the realization or eigenstate jobs (a
+    part's one fit is left out); ``cpu_seconds``, their CPU time as Snakemake's benchmarks
+    sampled it (every 30 s: a lower bound); ``core_seconds``, their wall time, the
+    core-seconds single-threaded jobs held; ``median_job_s``, of the jobs' wall times;
+    ``max_rss_mib``, the largest job's peak resident memory; ``pieces`` and ``wall_s``,
+    summed over the pieces; NaN where not kept. With ``root``, a checkout whose
     ``config/config.yaml`` computed the folder, also ``estimate_s``: the cost model's
-    core-seconds of the row's realization or eigenstate jobs (:mod:`.costs`; a stage's as
-    :func:`stages` gives them, a part's for its config, ``PART.yaml`` over that one)."""
+    core-seconds of the same jobs at that checkout (:mod:`.costs`; a stage's as
+    :func:`stages` plans it, matched by name and checked to have the same jobs, a part's
+    for ``PART.yaml`` over that config)."""
     import pandas as pd
 
     from .config import load_config
@@ -435,23 +442,34 @@ def measured_run(folder, root=None):
     folder = Path(folder)
     rows = []
     if (folder / STAGE_RECORD).exists():
-        rows += pd.read_csv(folder / STAGE_RECORD).to_dict("records")
+        rows += pd.read_csv(folder / STAGE_RECORD, dtype={"git_commit": str}).to_dict("records")
         if root is not None:
-            planned = stages(load_config([], root))
+            planned = {stage.name: stage for stage in stages(load_config([], root))}
             for row in rows:
-                row["estimate_s"] = sum(planned[int(row["stage"]) - 1].estimate_s.values())
-    for table in sorted((folder / PARTS_FOLDER).glob("*.csv")):
-        part = table.name[: -len(".csv")]
-        if "." in part or not (folder / PARTS_FOLDER / f"{part}.record.csv").exists():
+                stage = planned.get(row["stage"])
+                if stage is None or len(stage.jobs) != row["jobs"]:
+                    raise ValueError(f"{folder / STAGE_RECORD}: {row['stage']!r} with {row['jobs']} jobs is no stage of {root}'s config")
+                row["estimate_s"] = sum(stage.estimate_s.values())
+    parts = folder / PARTS_FOLDER
+    for table in sorted(parts.glob("*.csv")):
+        if table.name.endswith(PART_RECORDS):
             continue
-        record = pd.read_csv(folder / PARTS_FOLDER / f"{part}.record.csv").set_index("rule")
-        piece_rows = pd.read_csv(folder / PARTS_FOLDER / f"{part}.pieces.csv")
-        figure = pd.read_csv(table)
+        part = table.name[: -len(".csv")]
+        found = [(parts / f"{part}{suffix}").exists() for suffix in PART_RECORDS]
+        if not any(found):
+            continue  # a part whose run has not been recorded
+        if not all(found):
+            have, lack = ([f"{part}{x}" for x, f in zip(PART_RECORDS, found) if f is want] for want in (True, False))
+            raise FileNotFoundError(f"{parts}: {', '.join(have)} without {', '.join(lack)}")
+        record = pd.read_csv(parts / f"{part}.record.csv").set_index("rule")
+        piece_rows = pd.read_csv(parts / f"{part}.pieces.csv")
+        figure = pd.read_csv(table, dtype={"git_commit": str})
         (u,) = figure["u_mhz"].unique()
         (commit,) = figure["git_commit"].unique()
+        jobs = record.loc["realization"]
         estimate = math.nan
         if root is not None:
-            config = load_config([folder / PARTS_FOLDER / f"{part}.yaml"], root)
+            config = load_config([parts / f"{part}.yaml"], root)
             n = int(config["n_spins"])
             estimate = sum(
                 point["realizations"] * realization_job_seconds(n, len(point["offsets"]))
@@ -462,48 +480,52 @@ def measured_run(folder, root=None):
             {
                 "work": f"Fig. 2, part {part}: U = {u:g} MHz, {len(figure)} offsets",
                 "git_commit": commit,
-                "jobs": int(record["jobs"].sum()),
-                "cpu_seconds": float(record["cpu_seconds"].sum()),
-                "core_seconds": float(record["core_seconds"].sum()),
-                "median_job_s": float(record.loc["realization", "median_job_s"]),
-                "max_rss_mb": float(record["max_rss_mb"].max()),
+                "jobs": int(jobs["jobs"]),
+                "cpu_seconds": float(jobs["cpu_seconds"]),
+                "core_seconds": float(jobs["core_seconds"]),
+                "median_job_s": float(jobs["median_job_s"]),
+                "max_rss_mib": float(jobs["max_rss_mb"]),  # Snakemake's "MB" are MiB
                 "pieces": len(piece_rows),
                 "wall_s": float(piece_rows["wall_s"].sum()),
                 "estimate_s": estimate,
             }
         )
-    columns = ["work", "git_commit", "jobs", "cpu_seconds", "core_seconds", "median_job_s", "max_rss_mb", "pieces", "wall_s"]
+    columns = ["work", "git_commit", "jobs", "cpu_seconds", "core_seconds", "median_job_s", "max_rss_mib", "pieces", "wall_s"]
     return pd.DataFrame(rows).reindex(columns=columns + (["estimate_s"] if root is not None else []))
 
 
 def _hours(seconds: float) -> str:
-    minutes = round(seconds / 60)
+    minutes = math.floor(seconds / 60 + 0.5)
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def measured_run_markdown(table) -> str:
     """:func:`measured_run` as the README's table, with a total row: "-" where a number was
-    not kept; the total sums the jobs, CPU seconds and estimate of every row, the wall time
-    of the rows that kept it."""
+    not kept; the total sums the jobs, CPU and core seconds and estimate of every row that
+    kept them, the pieces and wall time of the rows that kept those."""
     import pandas as pd
 
-    def number(value, unit="", digits=0):
-        return "-" if pd.isna(value) else f"{value:,.{digits}f}{unit}"
+    def number(value, unit=""):
+        return "-" if pd.isna(value) else f"{value:,.0f}{unit}"
+
+    def memory(mib):
+        return "-" if pd.isna(mib) else (f"{mib / 1024:.1f} GiB" if mib >= 1024 else f"{mib:.0f} MiB")
 
     estimated = "estimate_s" in table
-    head = "| work | commit | jobs | CPU-s | core-s of the jobs | median job | largest job's memory | pieces | wall time |"
+    head = "| work | commit | jobs | CPU-s | core-s | median job | largest job's memory | pieces | wall time |"
     lines = [head + (" estimate (core-s) |" if estimated else ""), "|" + " --- |" * (head.count("|") - 1 + estimated)]
     for row in table.itertuples():
-        memory = "-" if pd.isna(row.max_rss_mb) else (f"{row.max_rss_mb / 1000:.1f} GB" if row.max_rss_mb >= 1000 else f"{row.max_rss_mb:.0f} MB")
         wall = "-" if pd.isna(row.wall_s) else _hours(row.wall_s)
         lines.append(
             f"| {row.work} | {row.git_commit[:7]} | {number(row.jobs)} | {number(row.cpu_seconds)} | {number(row.core_seconds)} "
-            f"| {number(row.median_job_s, ' s')} | {memory} | {number(row.pieces)} | {wall} |" + (f" {number(row.estimate_s)} |" if estimated else "")
+            f"| {number(row.median_job_s, ' s')} | {memory(row.max_rss_mib)} | {number(row.pieces)} | {wall} |"
+            + (f" {number(row.estimate_s)} |" if estimated else "")
         )
     walled = table.dropna(subset=["wall_s"])
+    cored = table.dropna(subset=["core_seconds"])
     lines.append(
         f"| total so far | | {number(table['jobs'].sum())} | {number(table['cpu_seconds'].sum())} "
-        f"| | | | {number(walled['pieces'].sum())} | {_hours(walled['wall_s'].sum())} ({len(walled)} of {len(table)} rows) |"
-        + (f" {number(table['estimate_s'].sum())} |" if estimated else "")
+        f"| {number(cored['core_seconds'].sum())} | | | {number(walled['pieces'].sum())} | {_hours(walled['wall_s'].sum())} "
+        f"({len(walled)} of {len(table)} rows) |" + (f" {number(table['estimate_s'].sum())} |" if estimated else "")
     )
     return "\n".join(lines) + "\n"

@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from dnpmbl.files import OutputPathError, atomic_path, check_output  # noqa: E402
 from dnpmbl.pipeline.campaign import (  # noqa: E402
-    assemble_offset_grids, fig2_point_offsets, format_progress, pieces, progress, publish, read_figure_csv, record_piece,
-    run_record, stages,
+    PART_RECORDS, assemble_offset_grids, fig2_point_offsets, format_progress, pieces, progress, publish, read_figure_csv,
+    record_piece, run_record, stages,
 )  # fmt: skip
 from dnpmbl.pipeline.config import ConfigError, config_error_line, load_config  # noqa: E402
 from dnpmbl.pipeline.readers import DataFileError  # noqa: E402
@@ -156,16 +156,13 @@ def main(argv=None) -> int:
     return 1 if failed else 0
 
 
-RECORDS = (".record.csv", ".pieces.csv")  # beside a part's table: its cost per rule, its pieces
-
-
 def part_tables(paths: list[str]) -> list[str]:
     """The part CSVs named: a folder stands for its ``*.csv`` but the records of their runs
     (``*.record.csv``, ``*.pieces.csv``), sorted."""
     found = []
     for path in paths:
         if Path(path).is_dir():
-            tables = sorted(str(p) for p in Path(path).glob("*.csv") if not p.name.endswith(RECORDS))
+            tables = sorted(str(p) for p in Path(path).glob("*.csv") if not p.name.endswith(PART_RECORDS))
             if not tables:
                 raise OutputPathError(f"{path}: no part tables (*.csv) in this folder")
             found += tables

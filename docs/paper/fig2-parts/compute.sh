@@ -21,10 +21,13 @@ src=${1:?usage: compute.sh SRC RUNS [PARTS]}
 runs=${2:?usage: compute.sh SRC RUNS [PARTS]}
 parts=${3:-$here}
 python=${PYTHON:-$src/.venv/bin/python}
+cores=${CORES:-$(nproc)}
+[[ $cores =~ ^[1-9][0-9]*$ ]] || { echo "compute.sh: CORES must be a positive integer, got '$cores'" >&2; exit 2; }
 mkdir -p "$runs" "$parts"
 export OPENBLAS_NUM_THREADS=1
-# One compute.sh per RUNS at a time; then a Snakemake lock left in a run directory can only
-# come from a run that was killed (the end of a session), and is removed before resuming.
+# One compute.sh per RUNS at a time. A Snakemake lock left in a part's run directory then
+# comes from a run that was killed (the end of a session): it is removed before resuming,
+# unless a process of that run (Snakemake or one of its jobs) is still alive.
 exec 9>"$runs/compute.lock"
 flock -n 9 || { echo "compute.sh: another one is running on $runs" >&2; exit 1; }
 for unit in A-U2 A0-U15 A4-U15 B-U2 B-U15 C-U2 C-U15 D-U2 D-U15; do
@@ -32,14 +35,19 @@ for unit in A-U2 A0-U15 A4-U15 B-U2 B-U15 C-U2 C-U15 D-U2 D-U15; do
   echo "== $(date -u +%FT%TZ) part $unit ($(git -C "$src" rev-parse --short HEAD))"
   echo "$(date +%s) start $unit $(git -C "$src" rev-parse HEAD)" >> "$runs/pieces.log"
   mkdir -p "$runs/$unit"
-  printf '{"commit": "%s", "cores": %s, "start": %s}\n' "$(git -C "$src" rev-parse HEAD)" \
-    "${CORES:-$(nproc)}" "$(date +%s.%N)" >> "$runs/$unit/campaign.jsonl"
   if [ -d "$runs/$unit/.snakemake/locks" ] && [ -n "$(ls -A "$runs/$unit/.snakemake/locks")" ]; then
+    if pgrep -f -- "$runs/$unit( |/|\$)" > /dev/null; then
+      echo "compute.sh: processes of an earlier run of $unit are alive; stop them first:" >&2
+      pgrep -a -f -- "$runs/$unit( |/|\$)" >&2
+      exit 1
+    fi
     "$python" -m snakemake --snakefile "$src/Snakefile" --directory "$runs/$unit" \
       --configfile "$src/config/config.yaml" "$here/$unit.yaml" --unlock --quiet all || exit 1
   fi
+  printf '{"commit": "%s", "cores": %s, "start": %s}\n' "$(git -C "$src" rev-parse HEAD)" \
+    "$cores" "$(date +%s)" >> "$runs/$unit/campaign.jsonl"
   "$python" -m snakemake --snakefile "$src/Snakefile" --directory "$runs/$unit" \
-    --configfile "$src/config/config.yaml" "$here/$unit.yaml" --cores "${CORES:-$(nproc)}" \
+    --configfile "$src/config/config.yaml" "$here/$unit.yaml" --cores "$cores" \
     --rerun-incomplete --keep-going --scheduler greedy --show-failed-logs \
     results/figures/fig2.csv
   rc=$?
@@ -54,7 +62,8 @@ utc = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 with open(sys.argv[3], "w", newline="") as f:
     out = csv.writer(f)
     out.writerow(["piece", "start_utc", "end_utc", "wall_s", "git_commit", "cores"])
-    for i, p in enumerate(pieces(sys.argv[2]), 1):
+    kept = [p for p in pieces(sys.argv[2]) if p["end"] > p["start"]]  # a call that wrote nothing is no piece
+    for i, p in enumerate(kept, 1):
         out.writerow([i, utc(p["start"]), utc(p["end"]), round(p["end"] - p["start"]), p["commit"], p["cores"]])
 PY
   cp "$runs/$unit/results/figures/fig2.csv" "$parts/$unit.csv"
