@@ -446,6 +446,8 @@ def test_readme_record_block_is_the_shipped_record():
         table = measured_run(ROOT / folder, root=ROOT)
         assert block == measured_run_markdown(table), folder
         assert (table.core_seconds > table.estimate_s).all()  # the README: "every row's core-s are above it"
+        parts = table[table.work.str.startswith("Fig. 2")]
+        assert (parts.core_seconds > 2.5 * parts.estimate_s).all()  # its quick start: "the parts of Fig. 2 several times more"
 
 
 def test_measured_run_sets_each_row_beside_the_cost_models_estimate_of_its_jobs(tmp_path):
