@@ -470,12 +470,7 @@ def measured_run(folder, root=None):
         estimate = math.nan
         if root is not None:
             config = load_config([parts / f"{part}.yaml"], root)
-            n = int(config["n_spins"])
-            estimate = sum(
-                point["realizations"] * realization_job_seconds(n, len(point["offsets"]))
-                for key, point in realization_points(config).items()
-                if (int(key[1]), float(key[2]), float(key[3])) in fig2_point_offsets(config)
-            )
+            estimate = sum(_point_jobs(config, figure_points(config)["fig2"])[1].values())
         rows.append(
             {
                 "work": f"Fig. 2, part {part}: U = {u:g} MHz, {len(figure)} offsets",
