@@ -922,43 +922,104 @@ def comb_at_small_u(u: float = 2.0):
 
 @claim(
     PHYSICS,
-    "(`docs/paper/fig2.csv`, U = 2 MHz at {} of its 121 offsets, {:.1f} MHz apart) shows that inside the line the exact mean P_n "
-    "is not small against P_n^FM: over the {} offsets with |w_MW - w_e| < dw_e - w_n its mean magnitude is {:.3f}, {:.2f} of P_n^FM's",
+    "(`docs/paper/fig2.csv`, U = 2 MHz at {} of its 121 offsets, {:.2f} MHz apart at the closest and {:.2f} MHz across the "
+    "widest gap) shows that inside the line the exact mean P_n is not small against P_n^FM: over the {} offsets with "
+    "|w_MW - w_e| < dw_e - w_n its mean magnitude is {:.3f}, {:.2f} of P_n^FM's",
 )
 def _():
     profile, inner = comb_at_small_u()
-    step = float(np.diff(profile.detuning_mhz).min())
+    steps = np.diff(profile.detuning_mhz)
     exact, fm = inner.p_n_mean.abs().mean(), inner.p_n_fm.abs().mean()
-    return len(profile), step, len(inner), exact, exact / fm
+    return len(profile), steps.min(), steps.max(), len(inner), exact, exact / fm
+
+
+def comb_signs(inner):
+    """The offsets of ``comb_at_small_u`` where one kind of line is nearer, with ``follows``
+    (the exact mean has the sign of the nearer line), ``with_fm`` (that line has P_n^FM's
+    sign), ``toward`` (the exact mean times the nearer line's sign) and ``nearest`` (MHz)."""
+    clear = inner[inner.nearer != 0].copy()
+    clear["follows"] = np.sign(clear.p_n_mean) == clear.nearer
+    clear["with_fm"] = np.sign(clear.p_n_fm) == clear.nearer
+    clear["toward"] = clear.p_n_mean * clear.nearer
+    clear["nearest"] = clear[["to_minus", "to_plus"]].min(axis=1)
+    return clear
+
+
+def line_of(detuning_mhz: float, sign: int) -> tuple[str, float, float]:
+    """The nearest line of one kind (sign +1: w_i - w_n, -1: w_i + w_n) to an offset: its
+    name, the shift w_i - w_e of its spin and its distance, MHz."""
+    shifts, omega_n = ladder_mhz(), nuclear_mhz()
+    lines = shifts - sign * omega_n
+    k = int(np.argmin(np.abs(lines - detuning_mhz)))
+    return ("w_i - w_n" if sign > 0 else "w_i + w_n"), float(shifts[k]), float(abs(lines[k] - detuning_mhz))
 
 
 @claim(
     PHYSICS,
-    "At {} of these offsets a line of one kind is nearer than any line of the other kind, and there the exact mean has the "
-    "sign of that line (positive at w_i - w_n, negative at w_i + w_n), resolved from zero (beyond 2 SE) at {}; {} times that "
-    "sign is against P_n^FM's ({} beyond 2 SE), "
-    "e.g. {:+.3f} ± {:.3f} (SE) at {:+.1f} MHz, {:.1f} MHz from the line {} of the spin at w_i - w_e = {:+.1f} MHz, where "
-    "P_n^FM is {:+.3f}. At the other {} (w_MW - w_e = {} MHz) two lines of opposite sign are equally near",
+    "At {} of these offsets a line of one kind is nearer than any line of the other kind, and at {} of them the exact mean "
+    "has the sign of that line (positive at w_i - w_n, negative at w_i + w_n), resolved from zero (beyond 2 SE) at {}; {} "
+    "times that sign is against P_n^FM's ({} beyond 2 SE), "
+    "e.g. {:+.3f} ± {:.3f} (SE) at {:+.2f} MHz, {:.2f} MHz from the line {} of the spin at w_i - w_e = {:+.1f} MHz, where "
+    "P_n^FM is {:+.3f}.",
 )
 def _():
     _, inner = comb_at_small_u()
-    shifts, omega_n = ladder_mhz(), nuclear_mhz()
-    clear = inner[inner.nearer != 0]
-    assert (np.sign(clear.p_n_mean) == clear.nearer).all()  # "has the sign of that line"
-    resolved = int((clear.p_n_mean.abs() > 2 * clear.p_n_mean_se).sum())
-    against = clear[np.sign(clear.p_n_mean) != np.sign(clear.p_n_fm)]
+    clear = comb_signs(inner)
+    follows = clear[clear.follows]
+    resolved = int((follows.p_n_mean.abs() > 2 * follows.p_n_mean_se).sum())
+    against = follows[np.sign(follows.p_n_mean) != np.sign(follows.p_n_fm)]
     against_resolved = int((against.p_n_mean.abs() > 2 * against.p_n_mean_se).sum())
     ex = against.loc[against.p_n_mean.abs().idxmax()]
-    kind, distance = ("w_i - w_n", ex.to_minus) if ex.nearer > 0 else ("w_i + w_n", ex.to_plus)
-    spin = shifts[np.argmin(np.abs(shifts - ex.nearer * omega_n - ex.detuning_mhz))]  # the line is w_i -+ w_n
-    equal = inner[inner.nearer == 0].detuning_mhz
-    return (len(clear), resolved, len(against), against_resolved, ex.p_n_mean, ex.p_n_mean_se, ex.detuning_mhz, distance, kind, spin, ex.p_n_fm,
-            len(equal), ", ".join(f"{x:g}" for x in equal))  # fmt: skip
+    kind, spin, distance = line_of(ex.detuning_mhz, int(ex.nearer))
+    return (len(clear), len(follows), resolved, len(against), against_resolved, ex.p_n_mean, ex.p_n_mean_se, ex.detuning_mhz,
+            distance, kind, spin, ex.p_n_fm)  # fmt: skip
 
 
 @claim(
     PHYSICS,
-    "Over it and its two neighbours, {:.1f} to {:.1f} MHz, the mean exact P_n is {:.3f}, {:.2f} of P_n^FM's mean, against "
+    "The exception is {:+.2f} MHz: {:+.3f} ± {:.3f} (SE), where P_n^FM is {:+.3f}, {:.2f} MHz from the line {} of the spin at "
+    "w_i - w_e = {:+.1f} MHz and {:.2f} MHz from the line {} of the spin at {:+.1f} MHz",
+)
+def _():
+    _, inner = comb_at_small_u()
+    clear = comb_signs(inner)
+    (i,) = clear.index[~clear.follows]  # "the exception": exactly one
+    ex = clear.loc[i]
+    assert abs(ex.p_n_mean) > 2 * ex.p_n_mean_se and np.sign(ex.p_n_fm) != ex.nearer  # resolved, and P_n^FM's sign
+    near_kind, near_spin, near = line_of(ex.detuning_mhz, int(ex.nearer))
+    far_kind, far_spin, far = line_of(ex.detuning_mhz, -int(ex.nearer))
+    assert near_spin == ladder_mhz().min()  # "the outermost spin" of the prose
+    return ex.detuning_mhz, ex.p_n_mean, ex.p_n_mean_se, ex.p_n_fm, near, near_kind, near_spin, far, far_kind, far_spin
+
+
+@claim(
+    PHYSICS,
+    "where the nearer line has P_n^FM's sign, the exact mean times that line's sign averages {:.3f} over {} offsets, and "
+    "{:.3f} over the {} where it has not; at {:.2f} to {:.2f} MHz from the nearest line it ranges from {:.3f} to {:.3f} in "
+    "the first case ({} offsets) and from {:.3f} to {:.3f} in the second ({})",
+)
+def _():
+    _, inner = comb_at_small_u()
+    clear = comb_signs(inner)
+    with_fm, against = clear[clear.with_fm], clear[~clear.with_fm]
+    assert with_fm.toward.mean() > 2 * against.toward.mean()
+    near = clear[clear.nearest.between(1.05, 1.2)]
+    a, b = near[near.with_fm].toward, near[~near.with_fm].toward
+    assert a.mean() > b.mean() and len(a) >= 3 and len(b) >= 3
+    return (with_fm.toward.mean(), len(with_fm), against.toward.mean(), len(against), near.nearest.min(), near.nearest.max(),
+            a.min(), a.max(), len(a), b.min(), b.max(), len(b))  # fmt: skip
+
+
+@claim(PHYSICS, "At the other {} (w_MW - w_e = {} MHz) two lines of opposite sign are equally near")
+def _():
+    _, inner = comb_at_small_u()
+    equal = inner[inner.nearer == 0].detuning_mhz
+    return len(equal), ", ".join(f"{x:g}" for x in equal)
+
+
+@claim(
+    PHYSICS,
+    "Over it and its two neighbours, {:.2f} to {:.2f} MHz, the mean exact P_n is {:.3f}, {:.2f} of P_n^FM's mean, against "
     "{:.2f} at {:.0f} MHz alone",
 )
 def _():
@@ -968,15 +1029,6 @@ def _():
     at = profile.iloc[k]
     return (three.detuning_mhz.min(), three.detuning_mhz.max(), three.p_n_mean.mean(), three.p_n_mean.mean() / three.p_n_fm.mean(),
             at.p_n_mean / at.p_n_fm, at.detuning_mhz)  # fmt: skip
-
-
-@claim(PHYSICS, "({:.1f} MHz from a line the exact mean's magnitude ranges from {:.3f} to {:.3f})")
-def _():
-    _, inner = comb_at_small_u()
-    nearest = inner[["to_minus", "to_plus"]].min(axis=1)
-    at = inner[np.isclose(nearest, 1.1, atol=0.05)]
-    assert len(at) >= 4
-    return 1.1, at.p_n_mean.abs().min(), at.p_n_mean.abs().max()
 
 
 @claim(PHYSICS, "these two offsets lie {:.2f} MHz from a line of the sign they take")
