@@ -989,6 +989,8 @@ def _():
     near_kind, near_spin, near = line_of(ex.detuning_mhz, int(ex.nearer))
     far_kind, far_spin, far = line_of(ex.detuning_mhz, -int(ex.nearer))
     assert near_spin == ladder_mhz().min()  # "the outermost spin" of the prose
+    against = clear[~clear.with_fm]
+    assert abs(ex.p_n_fm) == against.p_n_fm.abs().max()  # "larger there than at any other offset where ..."
     return ex.detuning_mhz, ex.p_n_mean, ex.p_n_mean_se, ex.p_n_fm, near, near_kind, near_spin, far, far_kind, far_spin
 
 
