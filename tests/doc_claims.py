@@ -1108,3 +1108,35 @@ LITERALS = {
     "35.9": "the 13C Larmor frequency at 3.35 T, MHz (10.71 MHz/T)",
     "0.01": "a bound stated with its claim",
 }
+
+
+# README and docs/paper/README.md: which parts of Fig. 2 the published figure holds -------
+
+FOUR_GRIDS = {1: "every fourth offset", 2: "two of every four offsets", 3: "three of every four offsets", 4: "every offset"}
+
+
+def fig2_parts_done(u: float) -> tuple[str, str]:
+    """The parts of the paper-scale Fig. 2 at ``u`` whose tables are committed, as the prose
+    names them ("A-U2 and B-U2"), and how much of the 121-offset grid they cover; each grid
+    letter (A: offsets 0, 4, 8, ..., B: 1, 5, 9, ...) is one in four offsets, and the
+    assembled table holds exactly the parts' offsets."""
+    names = sorted(path.stem for path in (DOCS / "paper" / "fig2-parts").glob(f"*-U{u:g}.csv"))
+    assert names, f"no part of Fig. 2 at U = {u:g} MHz is committed"
+    parts = [table(f"paper/fig2-parts/{name}") for name in names]
+    offsets = set(np.round(pd.concat(parts).offset, 6))
+    assert offsets == set(np.round(rows("paper/fig2", u_mhz=u).offset, 6))
+    said = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return said, FOUR_GRIDS[len({name[0] for name in names})]
+
+
+@claim(
+    README,
+    "the figure below holds the parts done so far: U = 2 MHz at {1} (parts {0}) and U = 15 MHz at {3} (parts {2})",
+)
+def _():
+    return (*fig2_parts_done(2.0), *fig2_parts_done(15.0))
+
+
+@claim(PAPER_README, "joined from the parts done so far: {0} (U = 2 MHz, {1}), {2} (U = 15 MHz, {3})")
+def _():
+    return (*fig2_parts_done(2.0), *fig2_parts_done(15.0))
