@@ -1140,3 +1140,36 @@ def _():
 @claim(PAPER_README, "joined from the parts done so far: {0} (U = 2 MHz, {1}), {2} (U = 15 MHz, {3})")
 def _():
     return (*fig2_parts_done(2.0), *fig2_parts_done(15.0))
+
+
+@claim(
+    PAPER_README,
+    "Every part solves its U's point at that offset again, and every part so far reproduces it: the {} parts at "
+    "U = 2 MHz and the {} at U = 15 MHz give the exact statistics of `fig3.csv` and `fig5.csv` to {:.0e} and their "
+    "fitted P_n^FM to {:.0e}; the parts of one U agree with each other exactly in the exact statistics",
+)
+def _():
+    exact_keys = ("p_n_mean", "p_n_mean_se", "p_n_std", "p_n_min", "p_n_max")
+    counts, exact, fitted = [], 0.0, 0.0
+    for u in (2.0, 15.0):
+        names = sorted(path.stem for path in (DOCS / "paper" / "fig2-parts").glob(f"*-U{u:g}.csv"))
+        parts = [one(f"paper/fig2-parts/{name}", u_mhz=u, offset=-0.5) for name in names]
+        ahead = (one("paper/fig5", u_mhz=u), one("paper/fig3", panel="U", u_mhz=u, b_tesla=3.35))
+        for part in parts:
+            assert all(part[k] == parts[0][k] for k in exact_keys)  # "exactly"
+            exact = max(exact, *(abs(part[k] - x[k]) for k in exact_keys for x in ahead))
+            fitted = max(fitted, abs(part.p_n_fm - ahead[1].p_n_fm))
+        counts.append(len(parts))
+    return counts[0], counts[1], max(exact, 1e-16), max(fitted, 1e-16)
+
+
+@claim(
+    README,
+    "the sign of the exact P_n follows the nearest solid-effect line of a single electron, at w_i - w_n or w_i + w_n for "
+    "each electron's frequency w_i: at {} of the {} offsets done so far where a line of one kind is nearer (at {} more, "
+    "two lines of opposite sign are equally near)",
+)
+def _():
+    _, inner = comb_at_small_u()
+    clear = comb_signs(inner)
+    return int(clear.follows.sum()), len(clear), int((inner.nearer == 0).sum())
