@@ -433,6 +433,34 @@ def test_measured_run_sums_each_parts_record_and_pieces_and_marks_what_was_not_k
         measured_run(tmp_path)
 
 
+def test_measured_run_names_a_parts_grid_and_the_u_scans_offset_apart(tmp_path):
+    """A part's row counts its grid's offsets (its config's fig2.offset_points) and names the
+    U scan's offset, which every part solves besides its grid, apart; a table whose rows fit
+    neither is an error."""
+    import pandas as pd
+
+    from dnpmbl.pipeline.campaign import measured_run
+
+    pd.DataFrame(
+        {"stage": ["U scan"], "work": ["stage 1"], "git_commit": ["0" * 40], "jobs": [10], "cpu_seconds": [100.0],
+         "core_seconds": [None], "max_rss_mib": [None]}
+    ).to_csv(tmp_path / "record-stages.csv", index=False)  # fmt: skip
+    parts = tmp_path / "fig2-parts"
+    parts.mkdir()
+    pd.DataFrame({"u_mhz": [2.0] * 3, "offset": [-1.0, -0.5, 1.0], "git_commit": ["1" * 40] * 3}).to_csv(parts / "X-U2.csv", index=False)
+    pd.DataFrame(
+        {"rule": ["realization"], "jobs": [4], "core_seconds": [400.0], "cpu_seconds": [300.0], "median_job_s": [90.0],
+         "max_job_s": [130.0], "max_rss_mb": [1536.0]}
+    ).to_csv(parts / "X-U2.record.csv", index=False)  # fmt: skip
+    pd.DataFrame({"piece": [1], "start_utc": ["2026-01-01T00:00:00Z"], "wall_s": [630]}).to_csv(parts / "X-U2.pieces.csv", index=False)
+    for points, work in ((3, "3 offsets"), (2, "2 offsets and the U scan's")):
+        (parts / "X-U2.yaml").write_text(f"fig2:\n  u_mhz: [2]\n  offset_min: -1\n  offset_max: 1\n  offset_points: {points}\n")
+        assert measured_run(tmp_path)["work"].iloc[1] == f"Fig. 2, part X-U2: U = 2 MHz, {work}"
+    (parts / "X-U2.yaml").write_text("fig2:\n  u_mhz: [2]\n  offset_min: -1\n  offset_max: 1\n  offset_points: 1\n")
+    with pytest.raises(ValueError, match="X-U2.yaml: a grid of 1 offsets, but 3 rows"):
+        measured_run(tmp_path)
+
+
 def test_readme_record_block_is_the_shipped_record():
     """The README's measured run (between its record markers) is what measured_run makes of
     the folder it names now: rerun workflow/scripts/claims.py --readme README.md after a part."""

@@ -269,6 +269,23 @@ def publish(run_dir, config: dict, folder) -> list[str]:
     return copied
 
 
+def _part_offsets(part_config: Path, rows: int) -> str:
+    """How many offsets a part of Fig. 2 solved, as its row of the measured run says it: its
+    grid's (``fig2.offset_points`` of its config) and, where its table has one more row, the
+    U scan's offset, which every part solves besides its grid; without a config, its table's
+    rows."""
+    if not part_config.is_file():
+        return f"{rows} offsets"
+    import yaml
+
+    grid = int(yaml.safe_load(part_config.read_text())["fig2"]["offset_points"])
+    if rows == grid:
+        return f"{grid} offsets"
+    if rows != grid + 1:
+        raise ValueError(f"{part_config.name}: a grid of {grid} offsets, but {rows} rows in its table")
+    return f"{grid} offsets and the U scan's"
+
+
 # --- a figure computed over grids of microwave offsets --------------------------------------
 
 # Fig. 2's table has one row per point and microwave offset, each computed from the
@@ -473,7 +490,7 @@ def measured_run(folder, root=None):
             estimate = sum(_point_jobs(config, figure_points(config)["fig2"])[1].values())
         rows.append(
             {
-                "work": f"Fig. 2, part {part}: U = {u:g} MHz, {len(figure)} offsets",
+                "work": f"Fig. 2, part {part}: U = {u:g} MHz, {_part_offsets(parts / f'{part}.yaml', len(figure))}",
                 "git_commit": commit,
                 "jobs": int(jobs["jobs"]),
                 "cpu_seconds": float(jobs["cpu_seconds"]),
