@@ -21,7 +21,9 @@ the mean over realizations (the tables' ``*_se`` columns, combined in quadrature
    down": exact against FM at the largest B, in each microwave convention the table holds.
 8. Fig. 2: at U = 15 MHz exact and FM "are consistent" across the DNP profile: z at every
    offset; it holds where at least 90 % of the offsets lie within 2 SE (95 % would by chance
-   alone if the two were equal).
+   alone if the two were equal). The fit is resampled only at the offsets whose figures draw
+   its error bar (the U scan's), so at the other offsets its SE is NaN and z uses the exact
+   mean's SE alone: the rule is stricter there than the combined SE would make it.
 9. Fig. 2: at U = 2 MHz "a small hyperpolarization, with the exception of a window of width
    O(w_n) around w_MW = w_e ± dw_e" (the solid effect): inside the line, |w_MW - w_e| <
    dw_e - w_n, the mean over offsets of |exact P_n| against that of |P_n^FM|, by the rule of
