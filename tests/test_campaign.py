@@ -393,6 +393,20 @@ def test_each_committed_fig2_part_comes_with_its_run_record_from_the_commit_that
         assert pieces["start_utc"].is_monotonic_increasing, part
 
 
+def _record_folder(folder):
+    """A folder as measured_run reads it: one stage with totals only (10 jobs, 100 CPU-s) in
+    record-stages.csv, and an empty fig2-parts/ (returned)."""
+    import pandas as pd
+
+    pd.DataFrame(
+        {"stage": ["U scan"], "work": ["stage 1"], "git_commit": ["0" * 40], "jobs": [10], "cpu_seconds": [100.0],
+         "core_seconds": [None], "max_rss_mib": [None]}
+    ).to_csv(folder / "record-stages.csv", index=False)  # fmt: skip
+    parts = folder / "fig2-parts"
+    parts.mkdir()
+    return parts
+
+
 def test_measured_run_sums_each_parts_record_and_pieces_and_marks_what_was_not_kept(tmp_path):
     """measured_run: a stage with totals only, and a Fig. 2 part whose realization jobs,
     seconds and memory are its record's and whose pieces and wall time sum its pieces file
@@ -403,12 +417,7 @@ def test_measured_run_sums_each_parts_record_and_pieces_and_marks_what_was_not_k
 
     from dnpmbl.pipeline.campaign import measured_run, measured_run_markdown
 
-    pd.DataFrame(
-        {"stage": ["U scan"], "work": ["stage 1"], "git_commit": ["0" * 40], "jobs": [10], "cpu_seconds": [100.0],
-         "core_seconds": [None], "max_rss_mib": [None]}
-    ).to_csv(tmp_path / "record-stages.csv", index=False)  # fmt: skip
-    parts = tmp_path / "fig2-parts"
-    parts.mkdir()
+    parts = _record_folder(tmp_path)
     pd.DataFrame({"u_mhz": [2.0, 2.0, 2.0], "offset": [-1.0, 0.0, 1.0], "git_commit": ["1" * 40] * 3}).to_csv(parts / "X-U2.csv", index=False)
     pd.DataFrame(
         {"rule": ["fit_spin_temperature", "realization"], "jobs": [1, 4], "core_seconds": [5.0, 400.0],
@@ -441,12 +450,7 @@ def test_measured_run_names_a_parts_grid_and_the_u_scans_offset_apart(tmp_path):
 
     from dnpmbl.pipeline.campaign import measured_run
 
-    pd.DataFrame(
-        {"stage": ["U scan"], "work": ["stage 1"], "git_commit": ["0" * 40], "jobs": [10], "cpu_seconds": [100.0],
-         "core_seconds": [None], "max_rss_mib": [None]}
-    ).to_csv(tmp_path / "record-stages.csv", index=False)  # fmt: skip
-    parts = tmp_path / "fig2-parts"
-    parts.mkdir()
+    parts = _record_folder(tmp_path)
     pd.DataFrame({"u_mhz": [2.0] * 3, "offset": [-1.0, -0.5, 1.0], "git_commit": ["1" * 40] * 3}).to_csv(parts / "X-U2.csv", index=False)
     pd.DataFrame(
         {"rule": ["realization"], "jobs": [4], "core_seconds": [400.0], "cpu_seconds": [300.0], "median_job_s": [90.0],
