@@ -1115,12 +1115,17 @@ LITERALS = {
 FOUR_GRIDS = {1: "every fourth offset", 2: "two of every four offsets", 3: "three of every four offsets", 4: "every offset"}
 
 
+def fig2_part_names(u: float) -> list[str]:
+    """The committed parts of the paper-scale Fig. 2 at ``u`` ("A-U2", "B-U2", ...)."""
+    return sorted(path.stem for path in (DOCS / "paper" / "fig2-parts").glob(f"*-U{u:g}.csv"))
+
+
 def fig2_parts_done(u: float) -> tuple[str, str]:
     """The parts of the paper-scale Fig. 2 at ``u`` whose tables are committed, as the prose
     names them ("A-U2 and B-U2"), and how much of the 121-offset grid they cover; each grid
     letter (A: offsets 0, 4, 8, ..., B: 1, 5, 9, ...) is one in four offsets, and the
     assembled table holds exactly the parts' offsets."""
-    names = sorted(path.stem for path in (DOCS / "paper" / "fig2-parts").glob(f"*-U{u:g}.csv"))
+    names = fig2_part_names(u)
     assert names, f"no part of Fig. 2 at U = {u:g} MHz is committed"
     parts = [table(f"paper/fig2-parts/{name}") for name in names]
     offsets = set(np.round(pd.concat(parts).offset, 6))
@@ -1152,7 +1157,7 @@ def _():
     exact_keys = ("p_n_mean", "p_n_mean_se", "p_n_std", "p_n_min", "p_n_max")
     counts, exact, fitted = [], 0.0, 0.0
     for u in (2.0, 15.0):
-        names = sorted(path.stem for path in (DOCS / "paper" / "fig2-parts").glob(f"*-U{u:g}.csv"))
+        names = fig2_part_names(u)
         parts = [one(f"paper/fig2-parts/{name}", u_mhz=u, offset=-0.5) for name in names]
         ahead = (one("paper/fig5", u_mhz=u), one("paper/fig3", panel="U", u_mhz=u, b_tesla=3.35))
         for part in parts:
