@@ -510,3 +510,58 @@ def test_measured_run_sets_each_row_beside_the_cost_models_estimate_of_its_jobs(
     (tmp_path / "fig2-parts").mkdir()
     with pytest.raises(ValueError, match="with 1000 jobs is no stage"):
         measured_run(tmp_path, root=ROOT)
+
+
+def test_parts_progress_reads_committed_records_running_benchmarks_and_scales_the_model_for_the_rest(tmp_path):
+    """parts_progress: a committed part is its record; a computing one counts the jobs its
+    run finished and prices the rest at their median wall time (a job that spanned a pause
+    does not move it); a waiting one is the cost model's estimate times the measured
+    core-seconds over the estimate of the committed parts (of its U and offsets if there are
+    any, else of all). The parts run in compute.sh's order; the command prints the same."""
+    import shutil
+
+    import pandas as pd
+
+    from dnpmbl.pipeline.campaign import _point_jobs, benchmark_of, format_parts_progress, parts_progress
+    from dnpmbl.pipeline.config import figure_points, load_config
+
+    parts, runs = tmp_path / "parts", tmp_path / "runs"
+    parts.mkdir()
+    for name in ("B-U15", "C-U2", "B-U2", "A-U2"):
+        shutil.copy(ROOT / "docs" / "paper" / "fig2-parts" / f"{name}.yaml", parts)
+    (parts / "A-U2.csv").write_text("u_mhz\n2\n")
+    pd.DataFrame(
+        {"rule": ["realization"], "jobs": [100], "core_seconds": [13400.0], "cpu_seconds": [10000.0], "median_job_s": [130.0],
+         "max_job_s": [150.0], "max_rss_mb": [800.0]}
+    ).to_csv(parts / "A-U2.record.csv", index=False)  # fmt: skip
+    config = load_config([parts / "B-U2.yaml"], ROOT)
+    jobs, estimate = _point_jobs(config, figure_points(config)["fig2"])
+    assert len(jobs) == 100 and sum(estimate.values()) == pytest.approx(6700.0)  # the model: 67 s a job at 31 offsets
+    for job, wall in zip(jobs, (100.0, 120.0, 5000.0)):  # the third job spanned a paused piece
+        for file, text in ((job, "table"), (benchmark_of(job), f"s\tcpu_time\tmax_rss\n{wall}\t{wall - 20}\t800\n")):
+            (runs / "B-U2" / file).parent.mkdir(parents=True, exist_ok=True)
+            (runs / "B-U2" / file).write_text(text)
+    rows = {r.part: r for r in parts_progress(parts, runs, ROOT)}
+    assert list(rows) == ["A-U2", "B-U2", "B-U15", "C-U2"]
+    a, b, b15, c = rows.values()
+    assert (a.state, a.done, a.total, a.cpu_seconds, a.core_seconds, a.core_seconds_left) == ("committed", 100, 100, 10000.0, 13400.0, 0.0)
+    assert (b.state, b.done, b.cpu_seconds, b.core_seconds) == ("computing", 3, 5160.0, 5220.0)
+    assert b.core_seconds_left == pytest.approx(97 * 120.0)
+    assert (c.state, c.done) == ("waiting", 0) and c.core_seconds_left == pytest.approx(2.0 * 6700.0)
+    assert b15.state == "waiting" and b15.core_seconds_left == pytest.approx(2.0 * 6700.0)  # no U = 15 MHz part: all parts' ratio
+    text = format_parts_progress(list(rows.values()), cores=2)
+    left = 97 * 120.0 + 4 * 6700.0
+    assert text.splitlines()[-1] == (
+        f"Fig. 2, all parts: 103/400 realizations, 15,160 CPU-s (18,620 core-s) done, ~{left:,.0f} core-s left: "
+        f"~{left / 7200:.1f} h on 2 cores"
+    )
+    script = ROOT / "workflow" / "scripts" / "campaign.py"
+    proc = subprocess.run([sys.executable, str(script), "parts", "--parts", str(parts), "--directory", str(runs), "--cores", "2"],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == text
+    (parts / "notes.yaml").write_text("x: 1\n")  # not a part: ignored
+    (parts / "X-Ufoo.yaml").write_text("x: 1\n")
+    proc = subprocess.run([sys.executable, str(script), "parts", "--parts", str(parts), "--directory", str(runs)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 2 and "not named GRID-U<MHz>.yaml" in proc.stderr

@@ -147,26 +147,37 @@ def progress(run_dir, config: dict) -> list[StageProgress]:
     run_dir = Path(run_dir)
     out = []
     for stage in stages(config):
-        done = 0
-        seconds = cpu = 0.0
-        measured: dict[str, list[float]] = {}
-        unfinished: list[str] = []
-        for job in stage.jobs:
-            bench = read_benchmark(run_dir / benchmark_of(job)) if (run_dir / job).exists() else None
-            if bench is None:
-                unfinished.append(job)
-                continue
-            done += 1
-            seconds += bench.get("s", 0.0)
-            cpu += bench.get("cpu_time", 0.0)
-            measured.setdefault(job.rsplit("/", 1)[0], []).append(bench.get("cpu_time", bench.get("s", 0.0)))
-        left = 0.0
-        for job in unfinished:
-            same = measured.get(job.rsplit("/", 1)[0])
-            left += statistics.median(same) if same else stage.estimate_s[job]
+        done, seconds, cpu, left = _jobs_progress(run_dir, stage.jobs, stage.estimate_s)
         drawn = [f for f in stage.figures if (run_dir / path("figure", fig=f, ext="png")).exists()]
         out.append(StageProgress(stage.name, done, len(stage.jobs), seconds, cpu, left, stage.figures, drawn))
     return out
+
+
+def _jobs_progress(
+    run_dir: Path, jobs: list[str], estimate_s: dict[str, float], key: str = "cpu_time"
+) -> tuple[int, float, float, float]:
+    """Jobs finished in ``run_dir``, their wall and CPU seconds, and the seconds left: each
+    unfinished job at the median of ``key`` (``"cpu_time"``, or ``"s"``: wall time) over
+    the finished jobs of its point, or at ``estimate_s`` where none of its point has
+    finished (:func:`progress`)."""
+    done = 0
+    seconds = cpu = 0.0
+    measured: dict[str, list[float]] = {}
+    unfinished: list[str] = []
+    for job in jobs:
+        bench = read_benchmark(run_dir / benchmark_of(job)) if (run_dir / job).exists() else None
+        if bench is None:
+            unfinished.append(job)
+            continue
+        done += 1
+        seconds += bench.get("s", 0.0)
+        cpu += bench.get("cpu_time", 0.0)
+        measured.setdefault(job.rsplit("/", 1)[0], []).append(bench.get(key, bench.get("s", 0.0)))
+    left = 0.0
+    for job in unfinished:
+        same = measured.get(job.rsplit("/", 1)[0])
+        left += statistics.median(same) if same else estimate_s[job]
+    return done, seconds, cpu, left
 
 
 def format_progress(rows: list[StageProgress], cores: int) -> str:
@@ -541,3 +552,103 @@ def measured_run_markdown(table) -> str:
         f"({len(walled)} of {len(table)} rows) |" + (f" {number(table['estimate_s'].sum())} |" if estimated else "")
     )
     return "\n".join(lines) + "\n"
+
+
+@dataclass
+class PartProgress:
+    """How far one part of Fig. 2 is (:func:`parts_progress`)."""
+
+    part: str
+    state: str  # "committed", "computing" or "waiting"
+    done: int  # realization jobs finished
+    total: int
+    cpu_seconds: float  # of the finished realization jobs (Snakemake's samples: a lower bound)
+    core_seconds: float  # their wall time (single-threaded jobs)
+    core_seconds_left: float  # an estimate (see parts_progress)
+
+
+def _part_order(name: str) -> tuple:
+    """Parts in the order ``compute.sh`` runs them: by grid, then U, then half."""
+    grid, u = name.split("-U")
+    return grid[0], float(u), grid
+
+
+def parts_progress(parts_folder, runs, root) -> list[PartProgress]:
+    """The progress of Fig. 2 computed in parts (``fig2-parts/compute.sh``), one row per
+    part config ``PART.yaml`` of ``parts_folder`` (``PART``: grid, ``-U``, U in MHz, as
+    ``A-U2``), in the order the script runs them.
+
+    A part whose table ``PART.csv`` is in ``parts_folder`` is *committed*: its numbers are
+    its record's (``PART.record.csv``, the realization rule). One with a run directory
+    ``runs/PART`` is *computing*: its finished jobs are read from their benchmarks, its
+    unfinished ones are estimated at the median CPU time of its finished ones. The others
+    are *waiting*. What is left is in core-seconds, the wall time of single-threaded jobs,
+    so that it divides into hours on the cores: a computing part's unfinished jobs at the
+    median wall time of its finished ones (a median, so that a job that spanned a paused
+    piece does not count). Where a part has no finished job, its jobs are estimated by the
+    cost model of the checkout at ``root`` (:mod:`.costs`), scaled by the ratio of measured
+    core-seconds to that model's estimate over the committed parts of the same U and as many
+    offsets (else of the same U, else all committed parts; unscaled where none is
+    committed): on a machine slower than the model's, the model alone would promise too
+    little, and the model's share of a job's fixed cost differs from the measured one.
+    """
+    import pandas as pd
+
+    from .config import load_config
+
+    parts_folder, runs = Path(parts_folder), Path(runs)
+    names = [p.stem for p in parts_folder.glob("*-U*.yaml")]
+    if not names:
+        raise FileNotFoundError(f"{parts_folder}: no part configs (GRID-U<MHz>.yaml)")
+    try:
+        names.sort(key=_part_order)
+    except ValueError:
+        raise ValueError(f"{parts_folder}: a part config not named GRID-U<MHz>.yaml among {sorted(names)}") from None
+    plans = {}
+    for name in names:
+        config = load_config([parts_folder / f"{name}.yaml"], root)
+        jobs, estimate = _point_jobs(config, figure_points(config)["fig2"])
+        plans[name] = (float(_part_order(name)[1]), jobs, estimate)
+    # [core-s, estimate] of the committed parts: by (U, a job's estimate: its offsets), by U, in all
+    measured: dict[tuple, list[float]] = {}
+    rows: dict[str, PartProgress] = {}
+    for name, (u, jobs, estimate) in plans.items():
+        if not (parts_folder / f"{name}.csv").exists():
+            continue
+        record = pd.read_csv(parts_folder / f"{name}.record.csv").set_index("rule").loc["realization"]
+        done = int(record["jobs"])
+        rows[name] = PartProgress(name, "committed", done, len(jobs), float(record["cpu_seconds"]), float(record["core_seconds"]), 0.0)
+        for key in ((u, max(estimate.values())), (u,), ()):
+            pair = measured.setdefault(key, [0.0, 0.0])
+            pair[0] += float(record["core_seconds"])
+            pair[1] += sum(estimate.values()) * done / len(jobs)
+    for name, (u, jobs, estimate) in plans.items():
+        if name in rows:
+            continue
+        core, model = next((measured[k] for k in ((u, max(estimate.values())), (u,), ()) if k in measured), (1.0, 1.0))
+        scale = core / model if model > 0 else 1.0
+        scaled = {job: seconds * scale for job, seconds in estimate.items()}
+        if (runs / name).is_dir():
+            done, seconds, cpu_done, left = _jobs_progress(runs / name, jobs, scaled, key="s")
+            rows[name] = PartProgress(name, "computing", done, len(jobs), cpu_done, seconds, left)
+        else:
+            rows[name] = PartProgress(name, "waiting", 0, len(jobs), 0.0, 0.0, sum(scaled.values()))
+    return [rows[name] for name in names]
+
+
+def format_parts_progress(rows: list[PartProgress], cores: int) -> str:
+    """:func:`parts_progress` as a table of text, with the totals and the hours left on
+    ``cores`` (the parts' jobs are single-threaded, one per core)."""
+    lines = [f"{'part':<8} {'state':<10} {'realizations':>12} {'CPU-s':>8} {'core-s':>8} {'core-s left':>12}"]
+    for r in rows:
+        left = f"~{r.core_seconds_left:,.0f}" if r.core_seconds_left else "0"
+        lines.append(
+            f"{r.part:<8} {r.state:<10} {f'{r.done}/{r.total}':>12} {r.cpu_seconds:>8,.0f} {r.core_seconds:>8,.0f} {left:>12}"
+        )
+    done, total = sum(r.done for r in rows), sum(r.total for r in rows)
+    cpu, core, left = (sum(getattr(r, k) for r in rows) for k in ("cpu_seconds", "core_seconds", "core_seconds_left"))
+    lines.append(
+        f"Fig. 2, all parts: {done:,}/{total:,} realizations, {cpu:,.0f} CPU-s ({core:,.0f} core-s) done, ~{left:,.0f} core-s left: "
+        f"~{left / 3600 / max(1, cores):.1f} h on {cores} cores"
+    )
+    return "\n".join(lines)

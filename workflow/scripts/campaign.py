@@ -5,6 +5,7 @@
     python workflow/scripts/campaign.py record --directory RUN [-o record.csv]
     python workflow/scripts/campaign.py publish --directory RUN --to docs/paper
     python workflow/scripts/campaign.py assemble --parts FOLDER | A.csv B.csv ... --to docs/paper [--partial]
+    python workflow/scripts/campaign.py parts --parts docs/paper/fig2-parts --directory RUNS [--cores N]
 
 ``run`` resumes where the last piece stopped (the same command every time): it computes the
 stages of :mod:`dnpmbl.pipeline.campaign` in order, each one Snakemake call over this
@@ -18,6 +19,9 @@ each (a piece a session can finish), into the CSV and PNG of the whole run: ever
 of every point once, the rows two parts share checked to agree
 (:func:`dnpmbl.pipeline.campaign.assemble_offset_grids`); a folder given to ``--parts``
 stands for its CSVs but the parts' records (``*.record.csv``, ``*.pieces.csv``).
+``parts`` prints the progress of Fig. 2 computed in parts by ``fig2-parts/compute.sh``
+(RUNS: its run directories; :func:`dnpmbl.pipeline.campaign.parts_progress`): each part
+committed, computing or waiting, its realizations, seconds done and core-seconds left.
 """
 
 from __future__ import annotations
@@ -36,8 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 from dnpmbl.files import OutputPathError, atomic_path, check_output  # noqa: E402
 from dnpmbl.pipeline.campaign import (  # noqa: E402
-    PART_RECORDS, assemble_offset_grids, fig2_point_offsets, format_progress, pieces, progress, publish, read_figure_csv,
-    record_piece, run_record, stages,
+    PART_RECORDS, assemble_offset_grids, fig2_point_offsets, format_parts_progress, format_progress, parts_progress, pieces,
+    progress, publish, read_figure_csv, record_piece, run_record, stages,
 )  # fmt: skip
 from dnpmbl.pipeline.config import ConfigError, config_error_line, load_config  # noqa: E402
 from dnpmbl.pipeline.readers import DataFileError  # noqa: E402
@@ -61,13 +65,17 @@ def snakemake_command(run_dir: Path, config_path: Path, cores: int, targets: lis
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("run", "status", "record", "publish", "assemble"))
-    parser.add_argument("--directory", help="the run directory (keep it outside any checkout; all but assemble)")
+    parser.add_argument("command", choices=("run", "status", "record", "publish", "assemble", "parts"))
+    parser.add_argument(
+        "--directory", help="the run directory (keep it outside any checkout; all but assemble); parts: compute.sh's RUNS"
+    )
     parser.add_argument("--configfile", default=str(ROOT / "config" / "config.yaml"))
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
     parser.add_argument("-o", "--output", help="record: the CSV to write (default: stdout)")
     parser.add_argument("--to", help="publish, assemble: the folder to write the figures into")
-    parser.add_argument("--parts", nargs="+", help="assemble: the CSVs of Fig. 2, one per grid of offsets and U, or a folder of them")
+    parser.add_argument(
+        "--parts", nargs="+", help="assemble: the CSVs of Fig. 2, one per grid of offsets and U, or a folder of them; parts: the folder"
+    )
     parser.add_argument("--partial", action="store_true", help="assemble: draw the offsets the parts have so far")
     args = parser.parse_args(argv)
     if args.cores < 1:
@@ -80,6 +88,16 @@ def main(argv=None) -> int:
     except ConfigError as exc:
         print(config_error_line(args.configfile, exc), file=sys.stderr)
         return 2
+    if args.command == "parts":
+        if not args.parts or len(args.parts) != 1 or not Path(args.parts[0]).is_dir():
+            parser.error("parts needs --parts FOLDER (the parts' configs and tables) and --directory RUNS")
+        try:
+            rows = parts_progress(args.parts[0], Path(args.directory).expanduser(), ROOT)
+        except (FileNotFoundError, KeyError, ValueError, ConfigError) as exc:
+            print(f"error: --parts {args.parts[0]}: {exc}", file=sys.stderr)
+            return 2
+        print(format_parts_progress(rows, args.cores), flush=True)
+        return 0
     if args.command == "assemble":
         if not (args.parts and args.to):
             parser.error("assemble needs --parts CSV ... and --to FOLDER")

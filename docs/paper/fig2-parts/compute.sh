@@ -14,6 +14,7 @@
 #
 # SRC: a checkout of the release that computes (kept outside the work tree, with its .venv);
 # RUNS: where the run directories go (outside any checkout); PARTS: default, this folder.
+# How far: python workflow/scripts/campaign.py parts --parts PARTS --directory RUNS
 # Then: python workflow/scripts/campaign.py assemble --parts PARTS --to docs/paper
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
