@@ -443,15 +443,15 @@ def test_measured_run_sums_each_parts_record_and_pieces_and_marks_what_was_not_k
 
 
 def test_measured_run_names_a_parts_grid_and_the_u_scans_offset_apart(tmp_path):
-    """A part's row counts its grid's offsets (its config's fig2.offset_points) and names the
-    U scan's offset, which every part solves besides its grid, apart; a table whose rows fit
-    neither is an error."""
+    """A part's row counts its grid's offsets (its config's fig2 offset_min, offset_max,
+    offset_points) and names one more offset off the grid, the U scan's, which every part
+    solves besides its grid, apart; a table with more off the grid is an error."""
     import pandas as pd
 
     from dnpmbl.pipeline.campaign import measured_run
 
     parts = _record_folder(tmp_path)
-    pd.DataFrame({"u_mhz": [2.0] * 3, "offset": [-1.0, -0.5, 1.0], "git_commit": ["1" * 40] * 3}).to_csv(parts / "X-U2.csv", index=False)
+    pd.DataFrame({"u_mhz": [2.0] * 3, "offset": [-1.0, 0.0, 1.0], "git_commit": ["1" * 40] * 3}).to_csv(parts / "X-U2.csv", index=False)
     pd.DataFrame(
         {"rule": ["realization"], "jobs": [4], "core_seconds": [400.0], "cpu_seconds": [300.0], "median_job_s": [90.0],
          "max_job_s": [130.0], "max_rss_mb": [1536.0]}
@@ -461,7 +461,7 @@ def test_measured_run_names_a_parts_grid_and_the_u_scans_offset_apart(tmp_path):
         (parts / "X-U2.yaml").write_text(f"fig2:\n  u_mhz: [2]\n  offset_min: -1\n  offset_max: 1\n  offset_points: {points}\n")
         assert measured_run(tmp_path)["work"].iloc[1] == f"Fig. 2, part X-U2: U = 2 MHz, {work}"
     (parts / "X-U2.yaml").write_text("fig2:\n  u_mhz: [2]\n  offset_min: -1\n  offset_max: 1\n  offset_points: 1\n")
-    with pytest.raises(ValueError, match="X-U2.yaml: a grid of 1 offsets, but 3 rows"):
+    with pytest.raises(ValueError, match="X-U2.yaml: a grid of 1 offsets, but its table has 3 rows, 0 of the grid missing and 2 off it"):
         measured_run(tmp_path)
 
 
@@ -512,12 +512,12 @@ def test_measured_run_sets_each_row_beside_the_cost_models_estimate_of_its_jobs(
         measured_run(tmp_path, root=ROOT)
 
 
-def test_parts_progress_reads_committed_records_running_benchmarks_and_scales_the_model_for_the_rest(tmp_path):
-    """parts_progress: a committed part is its record; a computing one counts the jobs its
-    run finished and prices the rest at their median wall time (a job that spanned a pause
+def test_parts_progress_reads_done_records_running_benchmarks_and_scales_the_model_for_the_rest(tmp_path):
+    """parts_progress: a done part is its record; a computing one counts the jobs its run
+    finished and prices the rest at their median wall time (a job that spanned a pause
     does not move it); a waiting one is the cost model's estimate times the measured
-    core-seconds over the estimate of the committed parts (of its U and offsets if there are
-    any, else of all). The parts run in compute.sh's order; the command prints the same."""
+    core-seconds over the estimate of the done parts of its U and offsets, else of its U,
+    else of all. The parts run in compute.sh's order; the command prints the same."""
     import shutil
 
     import pandas as pd
@@ -527,13 +527,16 @@ def test_parts_progress_reads_committed_records_running_benchmarks_and_scales_th
 
     parts, runs = tmp_path / "parts", tmp_path / "runs"
     parts.mkdir()
-    for name in ("B-U15", "C-U2", "B-U2", "A-U2"):
+    for name in ("B-U15", "C-U2", "B-U2", "A-U2", "A0-U15"):
         shutil.copy(ROOT / "docs" / "paper" / "fig2-parts" / f"{name}.yaml", parts)
-    (parts / "A-U2.csv").write_text("u_mhz\n2\n")
-    pd.DataFrame(
-        {"rule": ["realization"], "jobs": [100], "core_seconds": [13400.0], "cpu_seconds": [10000.0], "median_job_s": [130.0],
-         "max_job_s": [150.0], "max_rss_mb": [800.0]}
-    ).to_csv(parts / "A-U2.record.csv", index=False)  # fmt: skip
+    (parts / "A-U45.yaml").write_text("fig2:\n  u_mhz: [45]\n  offset_min: -1.4\n  offset_max: 1.4\n  offset_points: 15\n")
+    (parts / "notes.yaml").write_text("x: 1\n")  # not a part's name: not a part
+    for name, core, cpu in (("A-U2", 13400.0, 10000.0), ("A0-U15", 12000.0, 9000.0)):  # 2 and 3 times the model
+        (parts / f"{name}.csv").write_text("u_mhz\n2\n")
+        pd.DataFrame(
+            {"rule": ["realization"], "jobs": [100], "core_seconds": [core], "cpu_seconds": [cpu], "median_job_s": [130.0],
+             "max_job_s": [150.0], "max_rss_mb": [800.0]}
+        ).to_csv(parts / f"{name}.record.csv", index=False)  # fmt: skip
     config = load_config([parts / "B-U2.yaml"], ROOT)
     jobs, estimate = _point_jobs(config, figure_points(config)["fig2"])
     assert len(jobs) == 100 and sum(estimate.values()) == pytest.approx(6700.0)  # the model: 67 s a job at 31 offsets
@@ -542,17 +545,19 @@ def test_parts_progress_reads_committed_records_running_benchmarks_and_scales_th
             (runs / "B-U2" / file).parent.mkdir(parents=True, exist_ok=True)
             (runs / "B-U2" / file).write_text(text)
     rows = {r.part: r for r in parts_progress(parts, runs, ROOT)}
-    assert list(rows) == ["A-U2", "B-U2", "B-U15", "C-U2"]
-    a, b, b15, c = rows.values()
-    assert (a.state, a.done, a.total, a.cpu_seconds, a.core_seconds, a.core_seconds_left) == ("committed", 100, 100, 10000.0, 13400.0, 0.0)
+    assert list(rows) == ["A-U2", "A0-U15", "A-U45", "B-U2", "B-U15", "C-U2"]  # by grid, then U
+    a, a0, a45, b, b15, c = rows.values()
+    assert (a.state, a.done, a.total, a.cpu_seconds, a.core_seconds, a.core_seconds_left) == ("done", 100, 100, 10000.0, 13400.0, 0.0)
+    assert a0.state == "done"
     assert (b.state, b.done, b.cpu_seconds, b.core_seconds) == ("computing", 3, 5160.0, 5220.0)
     assert b.core_seconds_left == pytest.approx(97 * 120.0)
-    assert (c.state, c.done) == ("waiting", 0) and c.core_seconds_left == pytest.approx(2.0 * 6700.0)
-    assert b15.state == "waiting" and b15.core_seconds_left == pytest.approx(2.0 * 6700.0)  # no U = 15 MHz part: all parts' ratio
+    assert (c.state, c.done) == ("waiting", 0) and c.core_seconds_left == pytest.approx(2.0 * 6700.0)  # A-U2's ratio
+    assert b15.core_seconds_left == pytest.approx(3.0 * 6700.0)  # no U = 15 MHz part at 31 offsets: A0-U15's ratio
+    assert a45.core_seconds_left == pytest.approx(25400.0 / 10700.0 * 4000.0)  # no U = 45 MHz part: all done parts'
     text = format_parts_progress(list(rows.values()), cores=2)
-    left = 97 * 120.0 + 4 * 6700.0
+    left = 97 * 120.0 + 2.0 * 6700.0 + 3.0 * 6700.0 + 25400.0 / 10700.0 * 4000.0
     assert text.splitlines()[-1] == (
-        f"Fig. 2, all parts: 103/400 realizations, 15,160 CPU-s (18,620 core-s) done, ~{left:,.0f} core-s left: "
+        f"Fig. 2, all parts: 203/600 realizations, 24,160 CPU-s (30,620 core-s) done, ~{left:,.0f} core-s left: "
         f"~{left / 7200:.1f} h on 2 cores"
     )
     script = ROOT / "workflow" / "scripts" / "campaign.py"
@@ -560,8 +565,19 @@ def test_parts_progress_reads_committed_records_running_benchmarks_and_scales_th
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == text
-    (parts / "notes.yaml").write_text("x: 1\n")  # not a part: ignored
-    (parts / "X-Ufoo.yaml").write_text("x: 1\n")
+    (parts / "A0-U15.record.csv").unlink()
     proc = subprocess.run([sys.executable, str(script), "parts", "--parts", str(parts), "--directory", str(runs)],
                           capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert proc.returncode == 2 and "not named GRID-U<MHz>.yaml" in proc.stderr
+    assert proc.returncode == 2 and "A0-U15.csv without A0-U15.record.csv" in proc.stderr
+
+
+def test_compute_sh_runs_the_parts_in_the_order_parts_progress_lists_them():
+    """compute.sh's list of parts is the folder's part configs, in _part_order's order."""
+    import re
+
+    from dnpmbl.pipeline.campaign import _part_order
+
+    folder = ROOT / "docs" / "paper" / "fig2-parts"
+    (listed,) = re.findall(r"^for unit in ([^;]+); do$", (folder / "compute.sh").read_text(), flags=re.M)
+    names = listed.split()
+    assert names == sorted((p.stem for p in folder.glob("*.yaml")), key=_part_order)

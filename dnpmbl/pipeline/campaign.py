@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -280,21 +281,26 @@ def publish(run_dir, config: dict, folder) -> list[str]:
     return copied
 
 
-def _part_offsets(part_config: Path, rows: int) -> str:
+def _part_offsets(part_config: Path, offsets) -> str:
     """How many offsets a part of Fig. 2 solved, as its row of the measured run says it: its
-    grid's (``fig2.offset_points`` of its config) and, where its table has one more row, the
-    U scan's offset, which every part solves besides its grid; without a config, its table's
-    rows."""
+    grid's (``offset_min``, ``offset_max``, ``offset_points`` under ``fig2`` of its config)
+    and, where its table (``offsets``) has one more, off the grid, the U scan's offset,
+    which every part solves besides its grid; without a config, its table's count."""
+    offsets = [round(float(o), 6) for o in offsets]
     if not part_config.is_file():
-        return f"{rows} offsets"
+        return f"{len(offsets)} offsets"
+    import numpy as np
     import yaml
 
-    grid = int(yaml.safe_load(part_config.read_text())["fig2"]["offset_points"])
-    if rows == grid:
-        return f"{grid} offsets"
-    if rows != grid + 1:
-        raise ValueError(f"{part_config.name}: a grid of {grid} offsets, but {rows} rows in its table")
-    return f"{grid} offsets and the U scan's"
+    fig2 = yaml.safe_load(part_config.read_text())["fig2"]
+    grid = {round(float(o), 6) for o in np.linspace(fig2["offset_min"], fig2["offset_max"], int(fig2["offset_points"]))}
+    extra = set(offsets) - grid
+    if len(offsets) != len(set(offsets)) or not grid <= set(offsets) or len(extra) > 1:
+        raise ValueError(
+            f"{part_config.name}: a grid of {len(grid)} offsets, but its table has {len(offsets)} rows, "
+            f"{len(grid - set(offsets))} of the grid missing and {len(extra)} off it"
+        )
+    return f"{len(grid)} offsets" + (" and the U scan's" if extra else "")
 
 
 # --- a figure computed over grids of microwave offsets --------------------------------------
@@ -479,7 +485,7 @@ def measured_run(folder, root=None):
                     raise ValueError(f"{folder / STAGE_RECORD}: {row['stage']!r} with {row['jobs']} jobs is no stage of {root}'s config")
                 row["estimate_s"] = sum(stage.estimate_s.values())
     parts = folder / PARTS_FOLDER
-    for table in sorted(parts.glob("*.csv")):
+    for table in sorted(parts.glob("*.csv"), key=lambda p: _part_order(p.name.split(".")[0], strict=False)):
         if table.name.endswith(PART_RECORDS):
             continue
         part = table.name[: -len(".csv")]
@@ -501,7 +507,7 @@ def measured_run(folder, root=None):
             estimate = sum(_point_jobs(config, figure_points(config)["fig2"])[1].values())
         rows.append(
             {
-                "work": f"Fig. 2, part {part}: U = {u:g} MHz, {_part_offsets(parts / f'{part}.yaml', len(figure))}",
+                "work": f"Fig. 2, part {part}: U = {u:g} MHz, {_part_offsets(parts / f'{part}.yaml', figure['offset'])}",
                 "git_commit": commit,
                 "jobs": int(jobs["jobs"]),
                 "cpu_seconds": float(jobs["cpu_seconds"]),
@@ -559,73 +565,89 @@ class PartProgress:
     """How far one part of Fig. 2 is (:func:`parts_progress`)."""
 
     part: str
-    state: str  # "committed", "computing" or "waiting"
+    state: str  # "done" (its table is in the parts folder), "computing" or "waiting"
     done: int  # realization jobs finished
     total: int
     cpu_seconds: float  # of the finished realization jobs (Snakemake's samples: a lower bound)
-    core_seconds: float  # their wall time (single-threaded jobs)
+    core_seconds: float  # their wall time (single-threaded jobs), paused time included
     core_seconds_left: float  # an estimate (see parts_progress)
 
 
-def _part_order(name: str) -> tuple:
-    """Parts in the order ``compute.sh`` runs them: by grid, then U, then half."""
-    grid, u = name.split("-U")
-    return grid[0], float(u), grid
+#: A part's name: its grid (a letter, then a half's first offset if it is one) and its U in
+#: MHz, as ``A-U2``, ``A0-U15``.
+PART_NAME = re.compile(r"^([A-Z])(\d*)-U(\d+(?:\.\d+)?)$")
+
+
+def _part_order(name: str, strict: bool = True) -> tuple:
+    """Parts in the order ``compute.sh`` runs them: by grid, then U, then half. A name that
+    is no part's is an error, or with ``strict=False`` sorts after every part."""
+    match = PART_NAME.match(name)
+    if match is None:
+        if strict:
+            raise ValueError(f"{name!r} is not a part's name (GRID-U<MHz>, as A-U2 or A0-U15)")
+        return ("~", math.inf, name)
+    grid, half, u = match.groups()
+    return grid, float(u), half
+
+
+def _scale_keys(u: float, estimate: dict[str, float]) -> tuple:
+    """The groups of done parts whose measured-over-estimated core-seconds price a part
+    at ``u``, nearest first: the same U and offsets (one job's estimate), the same U, all."""
+    return (u, max(estimate.values())), (u,), ()
 
 
 def parts_progress(parts_folder, runs, root) -> list[PartProgress]:
     """The progress of Fig. 2 computed in parts (``fig2-parts/compute.sh``), one row per
-    part config ``PART.yaml`` of ``parts_folder`` (``PART``: grid, ``-U``, U in MHz, as
-    ``A-U2``), in the order the script runs them.
+    part config ``PART.yaml`` of ``parts_folder`` (``PART`` as :data:`PART_NAME`), in the
+    order the script runs them.
 
-    A part whose table ``PART.csv`` is in ``parts_folder`` is *committed*: its numbers are
-    its record's (``PART.record.csv``, the realization rule). One with a run directory
-    ``runs/PART`` is *computing*: its finished jobs are read from their benchmarks, its
-    unfinished ones are estimated at the median CPU time of its finished ones. The others
-    are *waiting*. What is left is in core-seconds, the wall time of single-threaded jobs,
-    so that it divides into hours on the cores: a computing part's unfinished jobs at the
-    median wall time of its finished ones (a median, so that a job that spanned a paused
-    piece does not count). Where a part has no finished job, its jobs are estimated by the
-    cost model of the checkout at ``root`` (:mod:`.costs`), scaled by the ratio of measured
-    core-seconds to that model's estimate over the committed parts of the same U and as many
-    offsets (else of the same U, else all committed parts; unscaled where none is
-    committed): on a machine slower than the model's, the model alone would promise too
-    little, and the model's share of a job's fixed cost differs from the measured one.
+    A part whose table ``PART.csv`` is in ``parts_folder`` is *done*: its numbers are its
+    record's (``PART.record.csv``, the realization rule; a table without it is an error).
+    One with a run directory ``runs/PART`` is *computing*: its finished jobs are read from
+    their benchmarks. The others are *waiting*. Core-seconds are the jobs' wall time, so a
+    job that spanned a paused piece counts the pause in the seconds done, as in the
+    parts' records. What is left is in core-seconds too, so that it divides into hours on
+    the cores: a computing part's unfinished jobs at the median wall time of its finished
+    ones (a median, so that a job that spanned a pause does not move it). Where a part has
+    no finished job, its jobs are estimated by the cost model of the checkout at ``root``
+    (:mod:`.costs`), scaled by the ratio of measured core-seconds to that model's estimate
+    over the done parts of the same U and as many offsets (else of the same U, else all
+    done parts; unscaled where none is done): on a machine slower than the model's, the
+    model alone would promise too little, and the model's share of a job's fixed cost
+    differs from the measured one.
     """
     import pandas as pd
 
     from .config import load_config
 
     parts_folder, runs = Path(parts_folder), Path(runs)
-    names = [p.stem for p in parts_folder.glob("*-U*.yaml")]
+    names = [p.stem for p in parts_folder.glob("*.yaml") if PART_NAME.match(p.stem)]
     if not names:
-        raise FileNotFoundError(f"{parts_folder}: no part configs (GRID-U<MHz>.yaml)")
-    try:
-        names.sort(key=_part_order)
-    except ValueError:
-        raise ValueError(f"{parts_folder}: a part config not named GRID-U<MHz>.yaml among {sorted(names)}") from None
+        raise FileNotFoundError(f"{parts_folder}: no part configs (GRID-U<MHz>.yaml, as A-U2.yaml)")
+    names.sort(key=_part_order)
     plans = {}
     for name in names:
         config = load_config([parts_folder / f"{name}.yaml"], root)
         jobs, estimate = _point_jobs(config, figure_points(config)["fig2"])
-        plans[name] = (float(_part_order(name)[1]), jobs, estimate)
-    # [core-s, estimate] of the committed parts: by (U, a job's estimate: its offsets), by U, in all
-    measured: dict[tuple, list[float]] = {}
+        plans[name] = (_part_order(name)[1], jobs, estimate)
+    measured: dict[tuple, list[float]] = {}  # [core-s, estimate] of the done parts, by _scale_keys
     rows: dict[str, PartProgress] = {}
     for name, (u, jobs, estimate) in plans.items():
         if not (parts_folder / f"{name}.csv").exists():
             continue
+        if not (parts_folder / f"{name}.record.csv").exists():
+            raise FileNotFoundError(f"{parts_folder}: {name}.csv without {name}.record.csv")
         record = pd.read_csv(parts_folder / f"{name}.record.csv").set_index("rule").loc["realization"]
         done = int(record["jobs"])
-        rows[name] = PartProgress(name, "committed", done, len(jobs), float(record["cpu_seconds"]), float(record["core_seconds"]), 0.0)
-        for key in ((u, max(estimate.values())), (u,), ()):
+        rows[name] = PartProgress(name, "done", done, len(jobs), float(record["cpu_seconds"]), float(record["core_seconds"]), 0.0)
+        for key in _scale_keys(u, estimate):
             pair = measured.setdefault(key, [0.0, 0.0])
             pair[0] += float(record["core_seconds"])
             pair[1] += sum(estimate.values()) * done / len(jobs)
     for name, (u, jobs, estimate) in plans.items():
         if name in rows:
             continue
-        core, model = next((measured[k] for k in ((u, max(estimate.values())), (u,), ()) if k in measured), (1.0, 1.0))
+        core, model = next((measured[k] for k in _scale_keys(u, estimate) if k in measured), (1.0, 1.0))
         scale = core / model if model > 0 else 1.0
         scaled = {job: seconds * scale for job, seconds in estimate.items()}
         if (runs / name).is_dir():

@@ -21,7 +21,7 @@ of every point once, the rows two parts share checked to agree
 stands for its CSVs but the parts' records (``*.record.csv``, ``*.pieces.csv``).
 ``parts`` prints the progress of Fig. 2 computed in parts by ``fig2-parts/compute.sh``
 (RUNS: its run directories; :func:`dnpmbl.pipeline.campaign.parts_progress`): each part
-committed, computing or waiting, its realizations, seconds done and core-seconds left.
+done, computing or waiting, its realizations, seconds done and core-seconds left.
 """
 
 from __future__ import annotations
