@@ -1137,13 +1137,14 @@ def fig2_parts_done(u: float) -> tuple[str, str]:
     assert offsets == set(np.round(rows("paper/fig2", u_mhz=u).offset, 6))
     import yaml
 
+    from dnpmbl.pipeline.config import canonical_offset, fig2_offsets
+
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    grid = config["fig2"]
-    step = (grid["offset_max"] - grid["offset_min"]) / (grid["offset_points"] - 1)
-    index = {round((o - grid["offset_min"]) / step) for o in offsets}
-    whole = [set(range(r, grid["offset_points"], 4)) for r in range(4)]
+    grid = fig2_offsets(config)  # the 121 offsets, canonical
+    index = {grid.index(canonical_offset(o)) for o in offsets}
+    whole = [set(range(r, len(grid), 4)) for r in range(4)]
     covered = [g for g in whole if g <= index]
-    u_scan = round((config["mw_offset"] - grid["offset_min"]) / step)
+    u_scan = grid.index(canonical_offset(config["mw_offset"]))
     assert index - set().union(*covered) <= {u_scan}, f"U = {u:g} MHz: offsets outside whole grids"
     said = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return said, FOUR_GRIDS[len(covered)]

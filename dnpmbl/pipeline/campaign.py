@@ -281,19 +281,28 @@ def publish(run_dir, config: dict, folder) -> list[str]:
     return copied
 
 
+def _part_jobs(part_config: Path, root) -> tuple[list[str], dict[str, float]]:
+    """The realization jobs of a part of Fig. 2 (its config ``part_config`` over the
+    checkout at ``root``) and the cost model's seconds of each (:func:`_point_jobs`)."""
+    from .config import load_config
+
+    config = load_config([part_config], root)
+    return _point_jobs(config, figure_points(config)["fig2"])
+
+
 def _part_offsets(part_config: Path, offsets) -> str:
     """How many offsets a part of Fig. 2 solved, as its row of the measured run says it: its
     grid's (``offset_min``, ``offset_max``, ``offset_points`` under ``fig2`` of its config)
     and, where its table (``offsets``) has one more, off the grid, the U scan's offset,
     which every part solves besides its grid; without a config, its table's count."""
-    offsets = [round(float(o), 6) for o in offsets]
+    from .config import canonical_offset, fig2_offsets
+
+    offsets = [canonical_offset(o) for o in offsets]
     if not part_config.is_file():
         return f"{len(offsets)} offsets"
-    import numpy as np
     import yaml
 
-    fig2 = yaml.safe_load(part_config.read_text())["fig2"]
-    grid = {round(float(o), 6) for o in np.linspace(fig2["offset_min"], fig2["offset_max"], int(fig2["offset_points"]))}
+    grid = set(fig2_offsets(yaml.safe_load(part_config.read_text())))
     extra = set(offsets) - grid
     if len(offsets) != len(set(offsets)) or not grid <= set(offsets) or len(extra) > 1:
         raise ValueError(
@@ -503,8 +512,7 @@ def measured_run(folder, root=None):
         jobs = record.loc["realization"]
         estimate = math.nan
         if root is not None:
-            config = load_config([parts / f"{part}.yaml"], root)
-            estimate = sum(_point_jobs(config, figure_points(config)["fig2"])[1].values())
+            estimate = sum(_part_jobs(parts / f"{part}.yaml", root)[1].values())
         rows.append(
             {
                 "work": f"Fig. 2, part {part}: U = {u:g} MHz, {_part_offsets(parts / f'{part}.yaml', figure['offset'])}",
@@ -618,18 +626,12 @@ def parts_progress(parts_folder, runs, root) -> list[PartProgress]:
     """
     import pandas as pd
 
-    from .config import load_config
-
     parts_folder, runs = Path(parts_folder), Path(runs)
     names = [p.stem for p in parts_folder.glob("*.yaml") if PART_NAME.match(p.stem)]
     if not names:
         raise FileNotFoundError(f"{parts_folder}: no part configs (GRID-U<MHz>.yaml, as A-U2.yaml)")
     names.sort(key=_part_order)
-    plans = {}
-    for name in names:
-        config = load_config([parts_folder / f"{name}.yaml"], root)
-        jobs, estimate = _point_jobs(config, figure_points(config)["fig2"])
-        plans[name] = (_part_order(name)[1], jobs, estimate)
+    plans = {name: (_part_order(name)[1], *_part_jobs(parts_folder / f"{name}.yaml", root)) for name in names}
     measured: dict[tuple, list[float]] = {}  # [core-s, estimate] of the done parts, by _scale_keys
     rows: dict[str, PartProgress] = {}
     for name, (u, jobs, estimate) in plans.items():
