@@ -995,22 +995,36 @@ def _():
     return ex.detuning_mhz, ex.p_n_mean, ex.p_n_mean_se, ex.p_n_fm, near, near_kind, near_spin, far, far_kind, far_spin
 
 
+BAND_MHZ = 0.45  # the grid's 1.35 MHz step and the ladder's 9 MHz spacing put every offset 0.20 or 0.25 MHz plus a multiple of this from its nearest line
+
+
 @claim(
     PHYSICS,
     "where the nearer line has P_n^FM's sign, the exact mean times that line's sign averages {:.3f} over {} offsets, and "
-    "{:.3f} over the {} where it has not; at {:.2f} to {:.2f} MHz from the nearest line it ranges from {:.3f} to {:.3f} in "
-    "the first case ({} offsets) and from {:.3f} to {:.3f} in the second ({})",
+    "{:.3f} over the {} where it has not. Compared at like distance from the nearest line, in bands of {:.2f} MHz (every "
+    "offset of the grid lies {:.2f} or {:.2f} MHz plus a multiple of {:.2f} MHz from it), the first is the larger in each "
+    "of the {} bands: {}; the ranges of the two overlap in {} of them. The bands hold {} to {} offsets of each kind, too "
+    "few to resolve a band alone",
 )
 def _():
     _, inner = comb_at_small_u()
     clear = comb_signs(inner)
     with_fm, against = clear[clear.with_fm], clear[~clear.with_fm]
-    assert with_fm.toward.mean() > 2 * against.toward.mean()
-    near = clear[clear.nearest.between(1.05, 1.2)]
-    a, b = near[near.with_fm].toward, near[~near.with_fm].toward
-    assert a.mean() > b.mean() and len(a) >= 3 and len(b) >= 3
-    return (with_fm.toward.mean(), len(with_fm), against.toward.mean(), len(against), near.nearest.min(), near.nearest.max(),
-            a.min(), a.max(), len(a), b.min(), b.max(), len(b))  # fmt: skip
+    rest = np.round(clear.nearest % BAND_MHZ, 6)
+    assert set(rest) <= {0.2, 0.25}, set(rest)
+    clear["band"] = (clear.nearest // BAND_MHZ).astype(int)
+    parts, overlaps, sizes = [], 0, []
+    for band, group in clear.groupby("band"):
+        a, b = group[group.with_fm].toward, group[~group.with_fm].toward
+        assert len(a) and len(b), f"band {band} holds one kind only"  # the prose compares every band
+        assert a.mean() > b.mean(), (band, a.mean(), b.mean())  # "the first is the larger in each"
+        overlaps += a.min() <= b.max()
+        sizes += [len(a), len(b)]
+        lo, hi = group.nearest.min(), group.nearest.max()
+        where = f"{lo:.2f} MHz" if np.isclose(lo, hi) else f"{lo:.2f} to {hi:.2f} MHz"
+        parts.append(f"{a.mean():.3f} against {b.mean():.3f} at {where}")
+    return (with_fm.toward.mean(), len(with_fm), against.toward.mean(), len(against), BAND_MHZ, min(rest), max(rest),
+            BAND_MHZ, len(parts), ", ".join(parts), overlaps, min(sizes), max(sizes))  # fmt: skip
 
 
 @claim(PHYSICS, "At the other {} (w_MW - w_e = {} MHz) two lines of opposite sign are equally near")
@@ -1022,19 +1036,26 @@ def _():
 
 @claim(
     PHYSICS,
-    "Over it and its two neighbours, {:.2f} to {:.2f} MHz, the mean exact P_n is {:.3f}, {:.2f} of P_n^FM's mean, "
-    "{:.1f} SE above its half (the three SEs combined as if independent), against {:.2f} at {:.0f} MHz alone",
+    "Over one spacing of the ladder centred on it, {:.1f} to {:.1f} MHz, which holds one line of each kind ({} at "
+    "{:.1f} MHz, {} at {:.1f} MHz), the {} offsets done so far have a mean exact P_n of {:.3f}, {:.2f} of P_n^FM's mean, "
+    "{:.1f} SE {} its half (the SEs combined as if independent), against {:.2f} at {:.0f} MHz alone: by the claims "
+    "table's 2 SE, item 2 {} over that window",
 )
 def _():
     profile, _ = comb_at_small_u()
-    k = int(np.flatnonzero(np.isclose(profile.offset, -0.5))[0])  # the U scan's offset
-    three = profile.iloc[k - 1 : k + 2]
-    at = profile.iloc[k]
-    mean, half = three.p_n_mean.mean(), three.p_n_fm.mean() / 2
-    z = (mean - half) / (np.sqrt((three.p_n_mean_se**2).sum()) / 3)
-    assert 0 < z < 2  # "not resolved" from the rule's half (physics.md's summary of item 2)
-    return (three.detuning_mhz.min(), three.detuning_mhz.max(), mean, mean / (2 * half), z, at.p_n_mean / at.p_n_fm,
-            at.detuning_mhz)  # fmt: skip
+    at = profile.loc[np.isclose(profile.offset, -0.5)].iloc[0]  # the U scan's offset
+    lo, hi = at.detuning_mhz - spacing_mhz(12) / 2, at.detuning_mhz + spacing_mhz(12) / 2
+    window = profile[profile.detuning_mhz.between(lo, hi)]
+    shifts, omega_n = ladder_mhz(), nuclear_mhz()
+    plus = [x for x in shifts + omega_n if lo < x < hi]  # lines w_i + w_n (P_n < 0)
+    minus = [x for x in shifts - omega_n if lo < x < hi]  # lines w_i - w_n (P_n > 0)
+    assert len(plus) == 1 and len(minus) == 1  # "one line of each kind"
+    lines = sorted([(plus[0], "w_i + w_n"), (minus[0], "w_i - w_n")])
+    mean, half = window.p_n_mean.mean(), window.p_n_fm.mean() / 2
+    z = (mean - half) / (np.sqrt((window.p_n_mean_se**2).sum()) / len(window))
+    verdict = "holds" if z < -2 else "does not hold" if z > 2 else "is not resolved"
+    return (lo, hi, lines[0][1], lines[0][0], lines[1][1], lines[1][0], len(window), mean, mean / (2 * half), abs(z),
+            "below" if z < 0 else "above", at.p_n_mean / at.p_n_fm, at.detuning_mhz, verdict)  # fmt: skip
 
 
 @claim(PHYSICS, "these two offsets lie {:.2f} MHz from a line of the sign they take")
