@@ -995,36 +995,56 @@ def _():
     return ex.detuning_mhz, ex.p_n_mean, ex.p_n_mean_se, ex.p_n_fm, near, near_kind, near_spin, far, far_kind, far_spin
 
 
-BAND_MHZ = 0.45  # the grid's 1.35 MHz step and the ladder's 9 MHz spacing put every offset 0.20 or 0.25 MHz plus a multiple of this from its nearest line
+def fig2_grid_mhz() -> np.ndarray:
+    """The paper config's 121 Fig. 2 offsets as w_MW - w_e, MHz, whether computed yet or not."""
+    import yaml
+
+    from dnpmbl.pipeline.config import fig2_offsets
+
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    return np.array(fig2_offsets(config)) * half_width_mhz()
+
+
+BAND_MHZ = 0.45  # the grid's step, 1.35 MHz, is 3 of these and the ladder's spacing, 9 MHz, 20
 
 
 @claim(
     PHYSICS,
-    "where the nearer line has P_n^FM's sign, the exact mean times that line's sign averages {:.3f} over {} offsets, and "
-    "{:.3f} over the {} where it has not. Compared at like distance from the nearest line, in bands of {:.2f} MHz (every "
-    "offset of the grid lies {:.2f} or {:.2f} MHz plus a multiple of {:.2f} MHz from it), the first is the larger in each "
-    "of the {} bands: {}; the ranges of the two overlap in {} of them. The bands hold {} to {} offsets of each kind, too "
-    "few to resolve a band alone",
+    "Where the nearer line has P_n^FM's sign, the exact mean times that line's sign averages {:.3f} over {} offsets; "
+    "where it has the other sign, {:.3f} over {}. Every offset of the grid inside the line lies {:.2f} or {:.2f} MHz "
+    "plus a multiple of {:.2f} MHz from its nearest line, which sorts the offsets into {} bands of like distance. In each "
+    "band the mean with P_n^FM's sign is the larger: {}. The difference is at least {:.1f} SE in every band with the "
+    "offsets' errors taken as independent, and beyond 2 SE in {} of the {} bands at the bound that takes them as "
+    "correlated in the least favourable way (the SE of a difference of means at most the sum of the mean SEs of its "
+    "two groups). The two ranges overlap in {}, and each band holds {} to {} offsets of each kind",
 )
 def _():
     _, inner = comb_at_small_u()
     clear = comb_signs(inner)
     with_fm, against = clear[clear.with_fm], clear[~clear.with_fm]
-    rest = np.round(clear.nearest % BAND_MHZ, 6)
-    assert set(rest) <= {0.2, 0.25}, set(rest)
+    grid = fig2_grid_mhz()
+    grid = grid[np.abs(grid) < half_width_mhz() - nuclear_mhz()]
+    rest = set(np.round(np.minimum(*line_distances(grid)) % BAND_MHZ, 6))
+    assert rest == {0.2, 0.25}, rest  # every offset of the grid, computed or not
     clear["band"] = (clear.nearest // BAND_MHZ).astype(int)
-    parts, overlaps, sizes = [], 0, []
+    parts, overlaps, sizes, z = [], 0, [], []
     for band, group in clear.groupby("band"):
-        a, b = group[group.with_fm].toward, group[~group.with_fm].toward
+        a, b = group[group.with_fm], group[~group.with_fm]
         assert len(a) and len(b), f"band {band} holds one kind only"  # the prose compares every band
-        assert a.mean() > b.mean(), (band, a.mean(), b.mean())  # "the first is the larger in each"
-        overlaps += a.min() <= b.max()
+        assert a.toward.mean() > b.toward.mean(), band  # "the mean with P_n^FM's sign is the larger"
+        gap = a.toward.mean() - b.toward.mean()
+        se = np.hypot(np.sqrt((a.p_n_mean_se**2).sum()) / len(a), np.sqrt((b.p_n_mean_se**2).sum()) / len(b))
+        z.append((gap / se, gap / (a.p_n_mean_se.mean() + b.p_n_mean_se.mean())))
+        overlaps += int(a.toward.min() <= b.toward.max())
         sizes += [len(a), len(b)]
         lo, hi = group.nearest.min(), group.nearest.max()
         where = f"{lo:.2f} MHz" if np.isclose(lo, hi) else f"{lo:.2f} to {hi:.2f} MHz"
-        parts.append(f"{a.mean():.3f} against {b.mean():.3f} at {where}")
-    return (with_fm.toward.mean(), len(with_fm), against.toward.mean(), len(against), BAND_MHZ, min(rest), max(rest),
-            BAND_MHZ, len(parts), ", ".join(parts), overlaps, min(sizes), max(sizes))  # fmt: skip
+        parts.append(f"{a.toward.mean():.3f} against {b.toward.mean():.3f} at {where}")
+    independent, worst = np.array(z).T
+    assert independent.min() > 2, z  # "at least ... SE in every band"
+    return (with_fm.toward.mean(), len(with_fm), against.toward.mean(), len(against), min(rest), max(rest), BAND_MHZ,
+            len(parts), ", ".join(parts), independent.min(), int((worst > 2).sum()), len(parts),
+            f"{overlaps} band" + "s" * int(overlaps != 1), min(sizes), max(sizes))  # fmt: skip
 
 
 @claim(PHYSICS, "At the other {} (w_MW - w_e = {} MHz) two lines of opposite sign are equally near")
@@ -1036,26 +1056,37 @@ def _():
 
 @claim(
     PHYSICS,
-    "Over one spacing of the ladder centred on it, {:.1f} to {:.1f} MHz, which holds one line of each kind ({} at "
-    "{:.1f} MHz, {} at {:.1f} MHz), the {} offsets done so far have a mean exact P_n of {:.3f}, {:.2f} of P_n^FM's mean, "
-    "{:.1f} SE {} its half (the SEs combined as if independent), against {:.2f} at {:.0f} MHz alone: by the claims "
-    "table's 2 SE, item 2 {} over that window",
+    "One spacing of the ladder centred on it, {:.1f} to {:.1f} MHz, holds one line of each kind ({} at {:.1f} MHz, {} at "
+    "{:.1f} MHz) and {} offsets of the grid, {} of them computed so far. Over these the mean exact P_n is {:.3f}, {:.2f} "
+    "of P_n^FM's mean, against {:.2f} at {:.0f} MHz alone. It lies {:.1f} SE {} half of P_n^FM's mean if the offsets' "
+    "errors are independent, and {:.1f} SE if they are fully correlated, which gives a mean the largest SE it can have "
+    "(the offsets share their realizations); by 2 SE, {}",
 )
 def _():
     profile, _ = comb_at_small_u()
     at = profile.loc[np.isclose(profile.offset, -0.5)].iloc[0]  # the U scan's offset
     lo, hi = at.detuning_mhz - spacing_mhz(12) / 2, at.detuning_mhz + spacing_mhz(12) / 2
     window = profile[profile.detuning_mhz.between(lo, hi)]
+    grid = fig2_grid_mhz()
     shifts, omega_n = ladder_mhz(), nuclear_mhz()
     plus = [x for x in shifts + omega_n if lo < x < hi]  # lines w_i + w_n (P_n < 0)
     minus = [x for x in shifts - omega_n if lo < x < hi]  # lines w_i - w_n (P_n > 0)
     assert len(plus) == 1 and len(minus) == 1  # "one line of each kind"
     lines = sorted([(plus[0], "w_i + w_n"), (minus[0], "w_i - w_n")])
     mean, half = window.p_n_mean.mean(), window.p_n_fm.mean() / 2
-    z = (mean - half) / (np.sqrt((window.p_n_mean_se**2).sum()) / len(window))
-    verdict = "holds" if z < -2 else "does not hold" if z > 2 else "is not resolved"
-    return (lo, hi, lines[0][1], lines[0][0], lines[1][1], lines[1][0], len(window), mean, mean / (2 * half), abs(z),
-            "below" if z < 0 else "above", at.p_n_mean / at.p_n_fm, at.detuning_mhz, verdict)  # fmt: skip
+    independent = (mean - half) / (np.sqrt((window.p_n_mean_se**2).sum()) / len(window))
+    correlated = (mean - half) / window.p_n_mean_se.mean()  # the SE of a mean is at most the mean of the SEs
+    assert np.sign(independent) == np.sign(correlated)
+    side = "below" if independent < 0 else "above"
+    if min(abs(independent), abs(correlated)) > 2:
+        verdict = f"item 2 {'holds' if side == 'below' else 'fails'} over the window either way"
+    elif max(abs(independent), abs(correlated)) > 2:
+        verdict = f"the mean is resolved {side} that half with independent errors, not at that largest SE"
+    else:
+        verdict = "the mean is not resolved from that half"
+    return (lo, hi, lines[0][1], lines[0][0], lines[1][1], lines[1][0], int(((grid > lo) & (grid < hi)).sum()),
+            len(window), mean, mean / (2 * half), at.p_n_mean / at.p_n_fm, at.detuning_mhz, abs(independent), side,
+            abs(correlated), verdict)  # fmt: skip
 
 
 @claim(PHYSICS, "these two offsets lie {:.2f} MHz from a line of the sign they take")
