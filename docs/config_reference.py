@@ -38,9 +38,9 @@ CONFIGS = [
     ("config.yaml", "the defaults: the paper's scale, Figs. 2-5 at N = 12 with 100 realizations per point"),
     ("quick.yaml", "Figs. 2-5 at N = 12 with 10 realizations per point and coarse grids: the first run to try"),
     ("smoke.yaml", "Figs. 2-5 at N = 6 with 3 realizations, for the tests"),
-    ("beyond.yaml", "Figures S1-S4 beyond the paper at full statistics, N = 8-14 (N = 14 needs the GPU backend)"),
-    ("beyond_quick.yaml", "Figures S1-S4 at reduced statistics, N = 8-12: the figures in docs/"),
-    ("beyond_smoke.yaml", "Figures S1-S4 at N = 4-8, for the tests"),
+    ("beyond.yaml", "Figures S1-S5 beyond the paper at full statistics, N = 8-14 (N = 14 needs the GPU backend)"),
+    ("beyond_quick.yaml", "Figures S1-S5 at reduced statistics, N = 8-12: the figures in docs/"),
+    ("beyond_smoke.yaml", "Figures S1-S5 at N = 4-8, for the tests"),
     ("checks.yaml", "Figure S3 with the variants that settle open questions of docs/physics.md: w_n = 18 MHz, D = 0.3 and 3 MHz, the bath without its Sz channel"),
 ]
 

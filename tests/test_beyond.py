@@ -125,6 +125,9 @@ def test_model_variant_changes_only_what_it_names():
         ({"figures": ["s3"], "models": {"x": {"d_mhz": 1e-9}}, "beyond": {"sensitivity": {"models": ["x"]}}}, "models.x.d_mhz"),
         ({"beyond": {"sensitivity": {"models": ["undefined"]}}}, "beyond.sensitivity.models"),
         ({"beyond": {"level_statistics": {"n_spins": [7]}}}, "beyond.level_statistics.n_spins"),
+        ({"beyond": {"profile": {"models": ["undefined"]}}}, "beyond.profile.models"),
+        ({"beyond": {"profile": {"offset_min": 0.5, "offset_max": -0.5}}}, "beyond.profile.offset_min"),
+        ({"beyond": {"profile": {"offset_points": 1}}}, "beyond.profile.offset_points"),
         ({"figures": ["fig6"]}, "figures"),
         ({"fig3": {"b_scan_offset": "neither"}}, "fig3.b_scan_offset"),
     ],
@@ -189,6 +192,40 @@ def test_scans_share_points_and_realizations():
     assert points[("paper", "12", "3.35", "15")]["realizations"] == 20
     assert ("wn", "12", "3.35", "10") in points and ("wn", "12", "3.35", "2") not in points
     assert not any(key[0] == "paper" and key[1] == "12" and key[3] == "45" for key in points)  # no fig3 points
+
+
+def test_profile_scans_are_their_own_but_share_realizations_with_s1():
+    """S5 is one scan per model (w_N<n>, w_N<n>_<model>) over the profile's offsets at one
+    U; its realizations of the paper model are S1's at that (N, U), with the union of the
+    offsets and the larger number of realizations, and S1's scan keeps its own offsets."""
+    config = validate_config(
+        {
+            "figures": ["s1", "s5"],
+            "models": {"zrandom": {"zeeman_shifts": "random"}},
+            "beyond": {
+                "n_spins": [10],
+                "realizations": {"10": 40},
+                "u_mhz": [2, 8],
+                "profile": {"n_spins": 10, "realizations": 20, "u_mhz": 2, "offset_min": -0.6, "offset_max": 0.6,
+                            "offset_points": 13, "models": ["zrandom"]},
+            },
+        },
+        SCHEMA,
+    )  # fmt: skip
+    scans = beyond_scans(config)
+    assert sorted(scans) == ["u_N10", "w_N10", "w_N10_zrandom"]
+    grid = [round(-0.6 + 0.1 * k, 10) for k in range(13)]
+    for name, model in (("w_N10", "paper"), ("w_N10_zrandom", "zrandom")):
+        scan = scans[name]
+        assert scan["model"] == model and scan["realizations"] == 20 and scan["points"] == [(3.35, 2.0)]
+        assert scan["offsets"][("3.35", "2")] == pytest.approx(grid) and scan["figures"] == {"s5"}
+    assert scans["u_N10"]["offsets"][("3.35", "2")] == [-0.5]  # S1's scan is not widened
+    points = realization_points(config)
+    assert points[("paper", "10", "3.35", "2")]["realizations"] == 40
+    assert points[("paper", "10", "3.35", "2")]["offsets"] == sorted(set(grid) | {-0.5})
+    assert points[("zrandom", "10", "3.35", "2")] == {"offsets": scans["w_N10_zrandom"]["offsets"][("3.35", "2")],
+                                                      "realizations": 20}  # fmt: skip
+    assert ("zrandom", "10", "3.35", "8") not in points
 
 
 # --- the crossover analysis -----------------------------------------------------------------

@@ -31,7 +31,7 @@ def test_join_is_exact_and_refuses_offsets_that_do_not_match():
 
 
 def test_every_figure_has_a_table_function():
-    assert sorted(FIGURE_TABLES) == ["fig2", "fig3", "fig4", "fig5", "s1", "s2", "s3", "s4"]
+    assert sorted(FIGURE_TABLES) == ["fig2", "fig3", "fig4", "fig5", "s1", "s2", "s3", "s4", "s5"]
     with pytest.raises(ValueError, match="unknown figure"):
         figure_table("fig6", {}, {}, {})
 
@@ -297,6 +297,22 @@ def test_s3_table_pairs_each_variant_with_the_paper_model(tmp_path):
     assert wn["ratio_diff"] == pytest.approx(1.2 - 0.6)
     assert wn["ratio_diff_se"] == pytest.approx(np.std([1.2 * 0.99 - 0.6 * 0.99, 1.2 * 1.01 - 0.6 * 1.01], ddof=1))
     assert table.loc[("offset -0.3", 6.0), "ratio_diff"] == pytest.approx(0.3 - 0.6)  # against offset -0.5, not itself
+
+
+def test_s5_table_names_each_model_and_gives_the_detuning(tmp_path):
+    """One row per model and offset, the config's model first, in offset order; w_MW - w_e
+    in MHz from dw_e; a scan of a model the config does not name is refused."""
+    offsets = [0.1, -0.1, 0.0]
+    scans = [_scan_file(tmp_path, "w_N4_zrandom", "zrandom", 4, [2.0], offsets),
+             _scan_file(tmp_path, "w_N4", "paper", 4, [2.0], offsets)]  # fmt: skip
+    settings = {"models": {"zrandom": {"zeeman_shifts": "random"}}, "delta_omega_e_mhz": 54.0, "b_ref_tesla": 3.35}
+    table = figure_table("s5", {"scans": scans}, settings, {})
+    assert list(table["variant"]) == ["paper model"] * 3 + ["random Zeeman shifts"] * 3
+    assert list(table["offset"]) == [-0.1, 0.0, 0.1] * 2
+    assert np.allclose(table["detuning_mhz"], [-5.4, 0.0, 5.4] * 2)
+    assert not [c for c in table.columns if c.endswith("_boot")]
+    with pytest.raises(DataFileError, match="zrandom"):
+        figure_table("s5", {"scans": scans}, dict(settings, models={}), {})
 
 
 def test_s4_table_holds_both_conventions_with_their_detuning(tmp_path):

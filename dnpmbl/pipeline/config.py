@@ -370,12 +370,19 @@ def check_semantics(config: dict) -> None:
     fig2, fig3, fig4 = config["fig2"], config["fig3"], config["fig4"]
     if config["backend"] == "gpu" and config["stationary_solver"] == "gth":
         raise ConfigError("config key stationary_solver: gth runs on the cpu only; the gpu backend uses lu (or auto)")
-    for model in config["beyond"]["sensitivity"]["models"]:
-        if model not in config["models"]:
-            raise ConfigError(
-                f"config key beyond.sensitivity.models: {model!r} is not defined under models "
-                f"(defined: {', '.join(sorted(config['models'])) or 'none'})"
-            )
+    for key in ("sensitivity", "profile"):
+        for model in config["beyond"][key]["models"]:
+            if model not in config["models"]:
+                raise ConfigError(
+                    f"config key beyond.{key}.models: {model!r} is not defined under models "
+                    f"(defined: {', '.join(sorted(config['models'])) or 'none'})"
+                )
+    profile = config["beyond"]["profile"]
+    if profile["offset_min"] >= profile["offset_max"]:
+        raise ConfigError(
+            f"config key beyond.profile.offset_min: {profile['offset_min']} must be below "
+            f"beyond.profile.offset_max = {profile['offset_max']}"
+        )
     for n in config["beyond"]["level_statistics"]["n_spins"]:
         if n % 2:
             raise ConfigError(f"config key beyond.level_statistics.n_spins: N = {n} is odd; the Sz = 0 sector needs even N")
@@ -539,9 +546,14 @@ def canonical_offset(offset: float) -> float:
     return float(offset_key(offset))
 
 
+def offset_grid(grid: dict) -> list[float]:
+    """The canonical offsets of a grid given by ``offset_min``, ``offset_max`` and
+    ``offset_points`` (those of ``fig2`` or of ``beyond.profile``)."""
+    return [canonical_offset(x) for x in np.linspace(grid["offset_min"], grid["offset_max"], grid["offset_points"])]
+
+
 def fig2_offsets(config: dict) -> list[float]:
-    f = config["fig2"]
-    return [canonical_offset(x) for x in np.linspace(f["offset_min"], f["offset_max"], f["offset_points"])]
+    return offset_grid(config["fig2"])
 
 
 def fixed_offset(config: dict, b_tesla: float) -> float:
@@ -615,13 +627,14 @@ def _realizations_for(mapping: dict, default: int, n: int) -> int:
 
 
 def beyond_scans(config: dict) -> dict:
-    """The scans of Figures S1-S4, by name: each one model at one N over a list of (B, U)
+    """The scans of Figures S1-S5, by name: each one model at one N over a list of (B, U)
     points, with the microwave offsets of each point and the realizations ``0..R-1`` they
-    share (joint bootstrap over realizations across the scan).
+    share (joint bootstrap over realizations across the scan). S5's scans (``w_N10``,
+    ``w_N10_<model>``) are one point each, over the offsets of ``beyond.profile``.
 
     ``{name: {"model", "n_spins", "realizations", "points": [(b, u), ...],
     "offsets": {(b_text, u_text): [offsets]}, "figures": {...}}}``. Empty unless
-    ``figures`` asks for s1-s4.
+    ``figures`` asks for s1-s5.
     """
     wanted = set(config["figures"])
     beyond = config["beyond"]
@@ -653,6 +666,12 @@ def beyond_scans(config: dict) -> dict:
         add(scan_name("u", n), PAPER_MODEL, n, points, lambda b, u: offsets, r, "s3")
         for model in sens["models"]:
             add(scan_name("u", n, model), model, n, points, lambda b, u: [mw], r, "s3")
+    if "s5" in wanted:
+        pr = beyond["profile"]
+        grid = offset_grid(pr)
+        for model in [PAPER_MODEL, *pr["models"]]:
+            add(scan_name("w", pr["n_spins"], model), model, pr["n_spins"], [(beyond["b_tesla"], pr["u_mhz"])],
+                lambda b, u: grid, pr["realizations"], "s5")  # fmt: skip
     if "s4" in wanted:
         bs = beyond["b_scan"]
         points = [(b, bs["u_mhz"]) for b in sorted(bs["b_tesla"])]

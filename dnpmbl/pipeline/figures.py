@@ -64,7 +64,7 @@ def point_inputs(points, config: dict, kinds=paths.POINT_KINDS, prefix: str = ""
 
 
 def scan_files(config: dict, figure: str) -> list[str]:
-    """The scans of Figures S1-S4 that ``figure`` reads."""
+    """The scans of Figures S1-S5 that ``figure`` reads."""
     return [paths.scan_file(name) for name, scan in beyond_scans(config).items() if figure in scan["figures"]]
 
 
@@ -228,6 +228,19 @@ FIGURES = {
             settings=_s4_settings,
             table="s4_table",
             plot="figure_s4",
+        ),
+        Figure(
+            "s5",
+            "The DNP profile inside the line at small U: the comb of solid-effect lines under other models",
+            points=lambda c: _scan_points(c, "s5"),
+            inputs=lambda c: {"scans": scan_files(c, "s5")},
+            settings=lambda c: {
+                "models": {m: c["models"][m] for m in c["beyond"]["profile"]["models"]},
+                "delta_omega_e_mhz": c["physics"]["delta_omega_e_mhz"],
+                "b_ref_tesla": c["physics"]["b_ref_tesla"],
+            },
+            table="s5_table",
+            plot="figure_s5",
         ),
     )
 }

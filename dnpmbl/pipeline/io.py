@@ -159,7 +159,7 @@ POINT_SCHEMAS = {
         ]
     ),
     "pe": pa.schema([*_POINT_KEYS, *_doubles("omega_mw_rad_s"), *_pe_fields()]),
-    # A scan (Figures S1-S4): one row per point and offset of one model at one N, with the
+    # A scan (Figures S1-S5): one row per point and offset of one model at one N, with the
     # statistics on all realizations, their bootstrap errors and the resamples themselves
     # (the same resampled realizations at every point of the scan).
     "scan": pa.schema(

@@ -21,7 +21,7 @@ import numpy as np
 #: A model's name: the config's own (``paper``) or a variant of ``models``.
 MODEL_NAME = r"[a-z][a-z0-9._-]*"
 #: A scan's name (:func:`scan_name`): direction, N and, for a variant, its model.
-SCAN_NAME = rf"([ub])_N(\d+)(?:_({MODEL_NAME}))?"
+SCAN_NAME = rf"([ubw])_N(\d+)(?:_({MODEL_NAME}))?"
 
 #: What each wildcard of a template may hold (the workflow's ``wildcard_constraints``; the
 #: figure names are added by :mod:`dnpmbl.pipeline.figures`).
@@ -209,8 +209,9 @@ def figure_files(fig: str) -> list[str]:
 
 
 def scan_name(direction: str, n: int, model: str | None = None) -> str:
-    """The name of a scan of Figures S1-S4: ``u_N8``, ``b_N12``, ``u_N12_d0.5`` (a model
-    variant's); ``model`` None or ``paper`` for the config's own."""
+    """The name of a scan of Figures S1-S5: ``u_N8``, ``b_N12``, ``u_N12_d0.5`` (a model
+    variant's), ``w_N10`` (S5's offsets at one U); ``model`` None or ``paper`` for the
+    config's own."""
     return f"{direction}_N{int(n)}" + (f"_{model}" if model and model != PAPER_MODEL else "")
 
 
@@ -219,7 +220,7 @@ def parse_scan_name(name: str) -> tuple[str, int, str]:
     ('u', 12, 'd0.5'), 'b_N8' -> ('b', 8, 'paper')."""
     match = re.fullmatch(SCAN_NAME, name)
     if match is None:
-        raise ValueError(f"{name!r} is not the name of a scan (u_N8, b_N12, u_N12_<model>)")
+        raise ValueError(f"{name!r} is not the name of a scan (u_N8, b_N12, w_N10, u_N12_<model>)")
     return match.group(1), int(match.group(2)), match.group(3) or PAPER_MODEL
 
 

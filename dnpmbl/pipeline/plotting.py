@@ -1,4 +1,4 @@
-"""Figures 2-5, and S1-S4 beyond the paper, in the style of a physics paper, from the
+"""Figures 2-5, and S1-S5 beyond the paper, in the style of a physics paper, from the
 tables of the workflow."""
 
 from __future__ import annotations
@@ -316,6 +316,29 @@ def figure_s4(table: pd.DataFrame):
         axes[0].set_ylabel(r"$P_n$")
         fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=3)
         fig.suptitle(f"{_summary(table)}, U = {table['u_mhz'].iloc[0]:g} MHz", fontsize=6.5, color="0.35", x=0.99, ha="right")
+        return fig
+
+
+def figure_s5(table: pd.DataFrame):
+    """The DNP profile at one U inside the electron line under each model: exact mean
+    (symbols, standard error), FM (dashed) and the exact mean ± std over realizations
+    (band), against (w_MW - w_e)/2pi."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.2), constrained_layout=True)
+        for k, (variant, rows) in enumerate(table.groupby("variant", sort=False)):
+            rows, color = rows.sort_values("detuning_mhz"), COLORS[k % len(COLORS)]
+            x = rows["detuning_mhz"]
+            ax.fill_between(x, rows["p_n_mean"] - rows["p_n_std"], rows["p_n_mean"] + rows["p_n_std"], color=color,
+                            alpha=0.12, lw=0)  # fmt: skip
+            ax.errorbar(x, rows["p_n_mean"], yerr=rows["p_n_mean_se"], fmt="o-", color=color, ms=2.5, lw=0.6,
+                        elinewidth=0.7, capsize=1, label=f"{variant}: exact mean ± s.e. (band: ± std)")  # fmt: skip
+            ax.plot(x, rows["p_n_fm"], "--", color=color, lw=1.0, label=rf"{variant}: Eq. (1), $\beta_{{FM}}$")
+        ax.axhline(0.0, color="0.6", lw=0.6, ls=":")
+        ax.set_xlabel(r"$(\omega_{MW}-\omega_e)/2\pi$ (MHz)")
+        ax.set_ylabel(r"$P_n$")
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=6.5)
+        ax.set_title(f"{_summary(table)}, U = {table['u_mhz'].iloc[0]:g} MHz, B = {table['b_tesla'].iloc[0]:g} T",
+                     fontsize=6.5, color="0.35", loc="right")  # fmt: skip
         return fig
 
 

@@ -239,7 +239,7 @@ def fig5_table(inputs, settings: dict) -> pd.DataFrame:
     return at_offset(joined, float(settings["offset"]))
 
 
-# --- Figures S1-S4 ---------------------------------------------------------------------
+# --- Figures S1-S5 ---------------------------------------------------------------------
 
 
 def read_scans(paths) -> pd.DataFrame:
@@ -414,6 +414,26 @@ def s4_table(inputs, settings: dict) -> pd.DataFrame:
     # w_MW - w_e in MHz: the offset is in units of dw_e, which scales with B.
     table["detuning_mhz"] = table["offset"] * settings["delta_omega_e_mhz"] * table["b_tesla"] / settings["b_ref_tesla"]
     return table.sort_values(["convention", "b_tesla"]).reset_index(drop=True)
+
+
+def s5_table(inputs, settings: dict) -> pd.DataFrame:
+    """The DNP profile at one U inside the line under the config's model and each model of
+    ``beyond.profile.models``: exact mean, FM and std(P_n) per offset, with w_MW - w_e in
+    MHz (inputs: scans)."""
+    scans = _without_resamples(read_scans(inputs["scans"]))
+    if scans.empty:
+        raise DataFileError("Figure S5: no profile scan among the inputs")
+    names = {PAPER_MODEL: "paper model"}
+    for model, changes in settings["models"].items():
+        names[model] = ", ".join(describe_change(key, value) for key, value in sorted(changes.items()))
+    unknown = sorted(set(scans["model"]) - set(names))
+    if unknown:
+        raise DataFileError(f"Figure S5: scans of models {unknown} that beyond.profile.models does not name")
+    scans.insert(0, "variant", scans["model"].map(names))
+    # w_MW - w_e in MHz: the offset is in units of dw_e, which scales with B.
+    scans["detuning_mhz"] = scans["offset"] * settings["delta_omega_e_mhz"] * scans["b_tesla"] / settings["b_ref_tesla"]
+    order = {model: k for k, model in enumerate(names)}
+    return scans.sort_values(["model", "offset"], key=lambda c: c.map(order) if c.name == "model" else c).reset_index(drop=True)
 
 
 #: The table function of each figure, as its specification names it (:mod:`.figures`).

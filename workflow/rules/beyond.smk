@@ -1,4 +1,4 @@
-# Figures S1-S4 (README, "Beyond the paper"): scans of one model at one N over several
+# Figures S1-S5 (README, "Beyond the paper"): scans of one model at one N over several
 # points, analysed with one bootstrap shared by their points, and the level statistics of
 # the electrons alone.
 

@@ -1,4 +1,4 @@
-"""Rule scan: the statistics of one scan of Figures S1-S4 (one model at one N over several
+"""Rule scan: the statistics of one scan of Figures S1-S5 (one model at one N over several
 (B, U) points), with one bootstrap over realizations shared by all its points
 (:func:`dnpmbl.statistics.point_statistics`: the same resamples at every point with the same
 realizations)."""
