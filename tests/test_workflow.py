@@ -255,7 +255,7 @@ def test_figure_pngs_are_at_least_300_dpi(smoke):
         assert width >= 300 * inches - 2, (fig, width)
 
 
-# --- Figures S1-S4 (config/beyond_smoke.yaml) -------------------------------------------------
+# --- Figures S1-S5 (config/beyond_smoke.yaml) -------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -265,8 +265,8 @@ def beyond(tmp_path_factory):
     return workdir
 
 
-def test_beyond_smoke_makes_s1_to_s4_and_nothing_of_the_paper(beyond):
-    for fig in ("s1", "s2", "s3", "s4"):
+def test_beyond_smoke_makes_s1_to_s5_and_nothing_of_the_paper(beyond):
+    for fig in ("s1", "s2", "s3", "s4", "s5"):
         for ext in ("pdf", "png", "csv"):
             assert (beyond / "results" / "figures" / f"{fig}.{ext}").stat().st_size > 1000, (fig, ext)
     assert not list((beyond / "results" / "figures").glob("fig*"))
@@ -313,6 +313,14 @@ def test_beyond_tables(beyond):
     at_ref = s4[s4["b_tesla"] == 3.35]
     assert len(at_ref) == 2 and at_ref["p_n_mean"].nunique() == 1 and at_ref["p_n_pe"].nunique() == 1
     assert np.all(np.isfinite(s4["p_n_pe"]))
+    s5 = table(beyond, "s5")
+    assert list(s5.groupby("variant", sort=False).size().items()) == [("paper model", 5), ("random Zeeman shifts", 5)]
+    assert np.allclose(s5["detuning_mhz"], np.tile(np.linspace(-27.0, 27.0, 5), 2))
+    assert (s5["u_mhz"] == 2.0).all() and (s5["n_realizations"] == 3).all() and (s5["p_n_mean_se"] > 0).all()
+    assert list(s5.groupby("variant", sort=False)["zeeman_shifts"].unique().map(list)) == [["equal"], ["random"]]
+    # The paper model's realizations at (N = 6, U = 2 MHz) are S1's, widened to S5's offsets.
+    rows = pq.read_table(beyond / "results" / "realizations" / "paper" / "N6" / "B3.35" / "U2" / "r0000.parquet")
+    assert {-0.5, -0.25, 0.0, 0.25, 0.5} <= set(rows.column("offset").to_pylist())
 
 
 def test_defaults_come_from_the_checkout_wherever_the_run_starts(tmp_path):
