@@ -514,7 +514,7 @@ def _():
     return (*_se(s4("scaled", 7.0), "p_n_std"), *_se(s4("fixed", 7.0), "p_n_std"), s4("scaled", 3.35).p_n_std)
 
 
-@claim(README, "N = 12 with 30, the S3 offset variants with {:d}, the other S3 variants and S4 with {:d})")
+@claim(README, "N = 12 with 30, the S3 offset variants with {:d}, the other S3 variants and S4 with {:d};")
 def _():
     s3 = table("s3")
     offsets = s3[s3.variant.str.startswith("offset")].n_realizations.unique()
@@ -522,6 +522,13 @@ def _():
     others |= set(table("s4").n_realizations)
     assert len(offsets) == 1 and len(others) == 1, (offsets, others)
     return int(offsets[0]), others.pop()
+
+
+@claim(README, "S5 at N = {} with {} per model)")
+def _():
+    s5 = table("s5")
+    assert s5.n_spins.nunique() == 1 and s5.n_realizations.nunique() == 1
+    return int(s5.n_spins.iloc[0]), int(s5.n_realizations.iloc[0])
 
 
 # docs/physics.md, section 6 ----------------------------------------------------------------
@@ -1279,3 +1286,69 @@ def _():
     return (len(profile), int(within.sum()), int(within[inside].sum()), int(inside.sum()), diff.abs()[inside].max(),
             100 * share_inside, int(within[~inside].sum()), int((~inside).sum()), abs(diff[worst]),
             100 * abs(diff[worst] / profile.p_n_fm[worst]), profile.detuning_mhz[worst], profile.p_n_mean_se[inside].max())  # fmt: skip
+
+
+# Figure S5 (s5.csv): the profile inside the line with equal and random Zeeman shifts ------
+
+
+def s5_profiles() -> dict:
+    """``{variant: rows}`` of s5.csv, each sorted by offset, with ``against``: the exact
+    mean has the sign opposite to P_n^FM's beyond 2 SE."""
+    out = {}
+    for variant, frame in table("s5").groupby("variant", sort=False):
+        frame = frame.sort_values("offset").copy()
+        frame["against"] = (np.sign(frame.p_n_mean) != np.sign(frame.p_n_fm)) & (frame.p_n_mean.abs() > 2 * frame.p_n_mean_se)
+        frame["resolved"] = frame.p_n_mean.abs() > 2 * frame.p_n_mean_se
+        out[variant] = frame
+    assert list(out) == ["paper model", "random Zeeman shifts"], list(out)
+    return out
+
+
+def s5_magnitudes(frame) -> tuple[float, float, float]:
+    """Mean |exact P_n| over the offsets, its ratio to the mean |P_n^FM| (the claims table's
+    rule for Fig. 2 at U = 2 MHz), and the mean |P_n^FM|."""
+    exact, fm = frame.p_n_mean.abs().mean(), frame.p_n_fm.abs().mean()
+    return exact, exact / fm, fm
+
+
+@claim(
+    PHYSICS,
+    "`s5.csv` ({} realizations per model, N = {}, U = {:g} MHz, {} offsets {:.2f} MHz apart from {:+.2f} to {:+.2f} MHz, "
+    "all inside the line) draws the profile of Fig. 2 inside the line with the paper's equally spaced shifts and with "
+    "shifts drawn uniformly in [-dw_e, dw_e] in each realization (model `zrandom`). With equally spaced shifts the comb "
+    "of section 8 is there at N = {} too: the exact mean has the sign opposite to P_n^FM's, beyond 2 SE, at {} of the {} "
+    "offsets, and its mean magnitude is {:.3f}, {:.2f} of P_n^FM's ({:.3f}). With random shifts it has P_n^FM's sign "
+    "wherever it is resolved from zero ({} offsets beyond 2 SE, none against), its mean magnitude is {:.3f}, {:.2f} of "
+    "P_n^FM's ({:.3f}), so that the paper's \"small hyperpolarization\" inside the line {} by the claims table's rule for "
+    "Fig. 2 (below half of P_n^FM's), and the median SD of P_n over realizations is {:.3f}, against {:.3f} with equally "
+    "spaced shifts",
+)
+def _():
+    equal, random = s5_profiles().values()
+    n, u, reals = int(equal.n_spins.iloc[0]), float(equal.u_mhz.iloc[0]), int(equal.n_realizations.iloc[0])
+    assert (random.n_realizations == reals).all() and (random.offset.to_numpy() == equal.offset.to_numpy()).all()
+    assert equal.detuning_mhz.abs().max() < half_width_mhz(n=n) - nuclear_mhz(n)  # "all inside the line"
+    step = np.diff(equal.detuning_mhz)
+    assert np.allclose(step, step[0])
+    assert equal.against.sum() > len(equal) / 5  # "the comb ... is there"
+    assert random.against.sum() == 0  # "none against"
+    e_exact, e_ratio, e_fm = s5_magnitudes(equal)
+    r_exact, r_ratio, r_fm = s5_magnitudes(random)
+    assert e_ratio >= 0.5  # the contrast the paragraph draws: with equal shifts it is not small
+    verdict = "holds" if r_ratio < 0.5 else "does not hold"
+    return (reals, n, u, len(equal), step[0], equal.detuning_mhz.min(), equal.detuning_mhz.max(), n, int(equal.against.sum()),
+            len(equal), e_exact, e_ratio, e_fm, int(random.resolved.sum()), r_exact, r_ratio, r_fm, verdict,
+            random.p_n_std.median(), equal.p_n_std.median())  # fmt: skip
+
+
+@claim(
+    README,
+    "with shifts drawn at random in each realization it is not (S5, N = {}, U = {:g} MHz, {} realizations): inside the "
+    "line the mean exact P_n has P_n^FM's sign wherever it is resolved, and its mean magnitude is {:.2f} of P_n^FM's, "
+    "against {:.2f} with equally spaced shifts, where it takes the other sign beyond 2 SE at {} of the {} offsets",
+)
+def _():
+    equal, random = s5_profiles().values()
+    assert random.against.sum() == 0
+    return (int(equal.n_spins.iloc[0]), float(equal.u_mhz.iloc[0]), int(equal.n_realizations.iloc[0]), s5_magnitudes(random)[1],
+            s5_magnitudes(equal)[1], int(equal.against.sum()), len(equal))  # fmt: skip
