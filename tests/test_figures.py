@@ -20,8 +20,8 @@ def test_the_config_takes_the_specified_figures_in_their_order():
     schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
     assert "enum" not in schema["properties"]["figures"]["items"]
     assert completed_schema(schema)["properties"]["figures"]["items"]["enum"] == list(figures.FIGURES)
-    with pytest.raises(ConfigError, match="s5"):
-        validate_config({"figures": ["fig2", "s5"]}, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    with pytest.raises(ConfigError, match="s6"):
+        validate_config({"figures": ["fig2", "s6"]}, ROOT / "workflow" / "schemas" / "config.schema.yaml")
 
 
 def test_each_figure_names_a_table_and_a_drawing_that_exist():
@@ -45,7 +45,7 @@ def test_the_wildcard_takes_exactly_the_figures():
 
     for name in figures.FIGURES:
         assert re.fullmatch(figures.FIGURE_WILDCARD, name)
-    for name in ("fig6", "s5", "fig", "fig2x"):
+    for name in ("fig6", "s6", "fig", "fig2x"):
         assert not re.fullmatch(figures.FIGURE_WILDCARD, name)
 
 

@@ -313,6 +313,13 @@ def test_s5_table_names_each_model_and_gives_the_detuning(tmp_path):
     assert not [c for c in table.columns if c.endswith("_boot")]
     with pytest.raises(DataFileError, match="zrandom"):
         figure_table("s5", {"scans": scans}, dict(settings, models={}), {})
+    # The ratio of mean magnitudes, with the SE of its value in each shared resample: the
+    # resamples 0.099 and 0.101 of every |P_n| give the ratio 1 in both, so SE 0.
+    assert np.allclose(table["profile_ratio"], 1.0) and np.allclose(table["profile_ratio_se"], 0.0)
+    # A model with its own dw_e has its own axis; two models alike are refused.
+    own = dict(settings, models={"zrandom": {"zeeman_shifts": "random", "delta_omega_e_mhz": 27.0}})
+    wide = figure_table("s5", {"scans": scans}, own, {})
+    assert np.allclose(wide["detuning_mhz"], [-5.4, 0.0, 5.4, -2.7, 0.0, 2.7])
 
 
 def test_s4_table_holds_both_conventions_with_their_detuning(tmp_path):

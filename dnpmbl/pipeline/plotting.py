@@ -325,18 +325,20 @@ def figure_s5(table: pd.DataFrame):
     (band), against (w_MW - w_e)/2pi."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(6.4, 3.2), constrained_layout=True)
+        exact, fitted = [], []
         for k, (variant, rows) in enumerate(table.groupby("variant", sort=False)):
             rows, color = rows.sort_values("detuning_mhz"), COLORS[k % len(COLORS)]
             x = rows["detuning_mhz"]
             ax.fill_between(x, rows["p_n_mean"] - rows["p_n_std"], rows["p_n_mean"] + rows["p_n_std"], color=color,
                             alpha=0.12, lw=0)  # fmt: skip
-            ax.errorbar(x, rows["p_n_mean"], yerr=rows["p_n_mean_se"], fmt="o-", color=color, ms=2.5, lw=0.6,
-                        elinewidth=0.7, capsize=1, label=f"{variant}: exact mean ± s.e. (band: ± std)")  # fmt: skip
-            ax.plot(x, rows["p_n_fm"], "--", color=color, lw=1.0, label=rf"{variant}: Eq. (1), $\beta_{{FM}}$")
+            exact.append(ax.errorbar(x, rows["p_n_mean"], yerr=rows["p_n_mean_se"], fmt="o-", color=color, ms=2.5, lw=0.6,
+                                     elinewidth=0.7, capsize=1, label=f"{variant}: exact mean ± s.e. (band: ± std)"))  # fmt: skip
+            fitted += ax.plot(x, rows["p_n_fm"], "--", color=color, lw=1.0, label=rf"{variant}: Eq. (1), $\beta_{{FM}}$")
         ax.axhline(0.0, color="0.6", lw=0.6, ls=":")
         ax.set_xlabel(r"$(\omega_{MW}-\omega_e)/2\pi$ (MHz)")
         ax.set_ylabel(r"$P_n$")
-        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=6.5)
+        handles = exact + fitted  # two columns: the exact means, then the fits
+        fig.legend(handles, [h.get_label() for h in handles], loc="outside lower center", ncol=2, fontsize=6.5)
         ax.set_title(f"{_summary(table)}, U = {table['u_mhz'].iloc[0]:g} MHz, B = {table['b_tesla'].iloc[0]:g} T",
                      fontsize=6.5, color="0.35", loc="right")  # fmt: skip
         return fig

@@ -419,8 +419,11 @@ def s4_table(inputs, settings: dict) -> pd.DataFrame:
 def s5_table(inputs, settings: dict) -> pd.DataFrame:
     """The DNP profile at one U inside the line under the config's model and each model of
     ``beyond.profile.models``: exact mean, FM and std(P_n) per offset, with w_MW - w_e in
-    MHz (inputs: scans)."""
-    scans = _without_resamples(read_scans(inputs["scans"]))
+    MHz (each model's own dw_e), and per model ``profile_ratio``, the mean over the
+    offsets of |exact P_n| over that of |P_n^FM|, with its SE from the scan's bootstrap
+    (the offsets share their realizations and their resamples, so the ratio is taken in
+    each resample) (inputs: scans)."""
+    scans = read_scans(inputs["scans"])
     if scans.empty:
         raise DataFileError("Figure S5: no profile scan among the inputs")
     names = {PAPER_MODEL: "paper model"}
@@ -429,11 +432,25 @@ def s5_table(inputs, settings: dict) -> pd.DataFrame:
     unknown = sorted(set(scans["model"]) - set(names))
     if unknown:
         raise DataFileError(f"Figure S5: scans of models {unknown} that beyond.profile.models does not name")
-    scans.insert(0, "variant", scans["model"].map(names))
-    # w_MW - w_e in MHz: the offset is in units of dw_e, which scales with B.
-    scans["detuning_mhz"] = scans["offset"] * settings["delta_omega_e_mhz"] * scans["b_tesla"] / settings["b_ref_tesla"]
+    if len(set(names.values())) < len(names):
+        raise DataFileError(f"Figure S5: two models change the same keys alike and could not be told apart: {names}")
+    parts = []
+    for model, rows in scans.groupby("model", sort=False):
+        rows = rows.sort_values("offset").copy()
+        changes = settings["models"].get(model, {})
+        # w_MW - w_e in MHz: the offset is in units of dw_e (the model's), which scales with B.
+        half_width = changes.get("delta_omega_e_mhz", settings["delta_omega_e_mhz"])
+        b_ref = changes.get("b_ref_tesla", settings["b_ref_tesla"])
+        rows["detuning_mhz"] = rows["offset"] * half_width * rows["b_tesla"] / b_ref
+        exact = np.abs(np.array(rows["p_n_mean_boot"].tolist(), dtype=float)).mean(axis=0)
+        fm = np.abs(np.array(rows["p_n_fm_boot"].tolist(), dtype=float)).mean(axis=0)
+        rows["profile_ratio"] = rows["p_n_mean"].abs().mean() / rows["p_n_fm"].abs().mean()
+        rows["profile_ratio_se"] = float(np.std(exact / fm, ddof=1))
+        rows.insert(0, "variant", names[model])
+        parts.append(_without_resamples(rows))
     order = {model: k for k, model in enumerate(names)}
-    return scans.sort_values(["model", "offset"], key=lambda c: c.map(order) if c.name == "model" else c).reset_index(drop=True)
+    table = pd.concat(parts, ignore_index=True)
+    return table.sort_values(["model", "offset"], key=lambda c: c.map(order) if c.name == "model" else c).reset_index(drop=True)
 
 
 #: The table function of each figure, as its specification names it (:mod:`.figures`).
