@@ -377,12 +377,11 @@ def check_semantics(config: dict) -> None:
                     f"config key beyond.{key}.models: {model!r} is not defined under models "
                     f"(defined: {', '.join(sorted(config['models'])) or 'none'})"
                 )
-    profile = config["beyond"]["profile"]
-    if profile["offset_min"] >= profile["offset_max"]:
-        raise ConfigError(
-            f"config key beyond.profile.offset_min: {profile['offset_min']} must be below "
-            f"beyond.profile.offset_max = {profile['offset_max']}"
-        )
+    for key, grid in (("fig2", fig2), ("beyond.profile", config["beyond"]["profile"])):
+        if grid["offset_min"] >= grid["offset_max"]:
+            raise ConfigError(
+                f"config key {key}.offset_min: {grid['offset_min']} must be below {key}.offset_max = {grid['offset_max']}"
+            )
     for n in config["beyond"]["level_statistics"]["n_spins"]:
         if n % 2:
             raise ConfigError(f"config key beyond.level_statistics.n_spins: N = {n} is odd; the Sz = 0 sector needs even N")
@@ -391,10 +390,6 @@ def check_semantics(config: dict) -> None:
         raise ConfigError(
             f"config key fig4.example_realization: realization {fig4['example_realization']} is not among the "
             f"{fig4_realizations(config, example)} computed for N = {example} (fig4.realizations)"
-        )
-    if fig2["offset_min"] >= fig2["offset_max"]:
-        raise ConfigError(
-            f"config key fig2.offset_min: {fig2['offset_min']} must be below fig2.offset_max = {fig2['offset_max']}"
         )
     for n in fig4["n_spins"]:
         if n % 2:

@@ -87,6 +87,11 @@ def fig4_files(config: dict) -> list[str]:
     return sorted(set(files))
 
 
+def named_models(config: dict, names) -> dict:
+    """``{name: the physics keys it changes}`` of the models ``names`` (from ``models``)."""
+    return {name: config["models"][name] for name in names}
+
+
 def mw_offset(config: dict) -> float:
     """The config's microwave offset, canonical (every offset passed to a rule is)."""
     return canonical_offset(config["mw_offset"])
@@ -212,7 +217,7 @@ FIGURES = {
                 "offset": mw_offset(c),
                 "n_spins": c["beyond"]["sensitivity"]["n_spins"],
                 "ratio": c["beyond"]["thresholds"]["ratio"],
-                "models": {m: c["models"][m] for m in c["beyond"]["sensitivity"]["models"]},
+                "models": named_models(c, c["beyond"]["sensitivity"]["models"]),
             },
             table="s3_table",
             plot="figure_s3",
@@ -235,7 +240,7 @@ FIGURES = {
             points=lambda c: _scan_points(c, "s5"),
             inputs=lambda c: {"scans": scan_files(c, "s5")},
             settings=lambda c: {
-                "models": {m: c["models"][m] for m in c["beyond"]["profile"]["models"]},
+                "models": named_models(c, c["beyond"]["profile"]["models"]),
                 "delta_omega_e_mhz": c["physics"]["delta_omega_e_mhz"],
                 "b_ref_tesla": c["physics"]["b_ref_tesla"],
             },

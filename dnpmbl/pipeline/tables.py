@@ -327,6 +327,17 @@ def describe_change(key: str, value) -> str:
     return f"{text} = {value:g} {unit}".strip() if isinstance(value, (int, float)) else f"{text} = {value}"
 
 
+def describe_model(changes: dict) -> str:
+    """A model variant named by what it changes: 'w_n = 13.5 MHz, random Zeeman shifts'."""
+    return ", ".join(describe_change(key, value) for key, value in sorted(changes.items()))
+
+
+def detuning_mhz(offset, b_tesla, delta_omega_e_mhz: float, b_ref_tesla: float):
+    """w_MW - w_e in MHz: the offset is in units of dw_e, given at ``b_ref_tesla`` and
+    scaled with B."""
+    return offset * delta_omega_e_mhz * b_tesla / b_ref_tesla
+
+
 #: The statistics whose paired difference from the paper model Figure S3's table gives.
 PAIRED_STATISTICS = ("p_n_mean", "p_n_fm", "ratio")
 
@@ -378,7 +389,7 @@ def s3_table(inputs, settings: dict) -> pd.DataFrame:
             variant = f"paper model, offset {fmt(off)}" if off == offset else f"offset {fmt(off)}"
         else:
             changes = settings["models"][model]
-            variant = ", ".join(describe_change(key, value) for key, value in sorted(changes.items()))
+            variant = describe_model(changes)
         result = scan_crossings(rows, "ratio", float(settings["ratio"]), True)
         rows = rows.sort_values("u_mhz")
         part = _without_resamples(rows).copy()
@@ -411,8 +422,7 @@ def s4_table(inputs, settings: dict) -> pd.DataFrame:
     table["p_n_pe"] = table[f"p_n_pe{order}_continuum"]
     table["p_n_pe_sz"] = table["p_n_pe2z_continuum"]
     table["pe_order"] = order
-    # w_MW - w_e in MHz: the offset is in units of dw_e, which scales with B.
-    table["detuning_mhz"] = table["offset"] * settings["delta_omega_e_mhz"] * table["b_tesla"] / settings["b_ref_tesla"]
+    table["detuning_mhz"] = detuning_mhz(table["offset"], table["b_tesla"], settings["delta_omega_e_mhz"], settings["b_ref_tesla"])
     return table.sort_values(["convention", "b_tesla"]).reset_index(drop=True)
 
 
@@ -428,7 +438,7 @@ def s5_table(inputs, settings: dict) -> pd.DataFrame:
         raise DataFileError("Figure S5: no profile scan among the inputs")
     names = {PAPER_MODEL: "paper model"}
     for model, changes in settings["models"].items():
-        names[model] = ", ".join(describe_change(key, value) for key, value in sorted(changes.items()))
+        names[model] = describe_model(changes)
     unknown = sorted(set(scans["model"]) - set(names))
     if unknown:
         raise DataFileError(f"Figure S5: scans of models {unknown} that beyond.profile.models does not name")
@@ -437,11 +447,8 @@ def s5_table(inputs, settings: dict) -> pd.DataFrame:
     parts = []
     for model, rows in scans.groupby("model", sort=False):
         rows = rows.sort_values("offset").copy()
-        changes = settings["models"].get(model, {})
-        # w_MW - w_e in MHz: the offset is in units of dw_e (the model's), which scales with B.
-        half_width = changes.get("delta_omega_e_mhz", settings["delta_omega_e_mhz"])
-        b_ref = changes.get("b_ref_tesla", settings["b_ref_tesla"])
-        rows["detuning_mhz"] = rows["offset"] * half_width * rows["b_tesla"] / b_ref
+        own = {**settings, **settings["models"].get(model, {})}  # the model's own dw_e and reference field
+        rows["detuning_mhz"] = detuning_mhz(rows["offset"], rows["b_tesla"], own["delta_omega_e_mhz"], own["b_ref_tesla"])
         exact = np.abs(np.array(rows["p_n_mean_boot"].tolist(), dtype=float)).mean(axis=0)
         fm = np.abs(np.array(rows["p_n_fm_boot"].tolist(), dtype=float)).mean(axis=0)
         rows["profile_ratio"] = rows["p_n_mean"].abs().mean() / rows["p_n_fm"].abs().mean()
