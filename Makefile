@@ -49,13 +49,14 @@ campaign-status: env
 	@$(PY) workflow/scripts/campaign.py status --directory $(RUN) --cores $(CORES) --configfile $(CONFIG)
 
 # make test: everything but the tests marked slow (the workflow run end to end, runs killed
-# and resumed, long physics checks), within 5 minutes on 2 cores; make test-slow: those;
-# CI runs both. make test-all: the two in one pytest run.
+# and resumed, long physics checks), within 5 minutes on 2 cores; make test-slow: those,
+# on CORES workers too (each worker runs the smoke workflow once; the tests of the beyond
+# smoke run share one worker); CI runs both. make test-all: the two in one pytest run.
 test: env
 	$(PY) -m pytest -q -m "not slow" -n $(CORES)
 
 test-slow: env
-	$(PY) -m pytest -q -m slow
+	$(PY) -m pytest -q -m slow -n $(CORES) --dist loadgroup
 
 test-all: env
 	$(PY) -m pytest -q
