@@ -531,8 +531,9 @@ def test_parts_progress_reads_done_records_running_benchmarks_and_scales_the_mod
     """parts_progress: a done part is its record; a computing one counts the jobs its run
     finished and prices the rest at their median wall time (a job that spanned a pause
     does not move it); a waiting one is the cost model's estimate times the measured
-    core-seconds over the estimate of the done parts of its U and offsets, else of its U,
-    else of all. The parts run in compute.sh's order; the command prints the same."""
+    core-seconds (jobs times median job) over the estimate of the done parts of its U and
+    offsets, else of its U, else of all; a done part's pauses (its core-seconds above that)
+    do not enter. The parts run in compute.sh's order; the command prints the same."""
     import shutil
 
     import pandas as pd
@@ -546,10 +547,11 @@ def test_parts_progress_reads_done_records_running_benchmarks_and_scales_the_mod
         shutil.copy(ROOT / "docs" / "paper" / "fig2-parts" / f"{name}.yaml", parts)
     (parts / "A-U45.yaml").write_text("fig2:\n  u_mhz: [45]\n  offset_min: -1.4\n  offset_max: 1.4\n  offset_points: 15\n")
     (parts / "notes.yaml").write_text("x: 1\n")  # not a part's name: not a part
-    for name, core, cpu in (("A-U2", 13400.0, 10000.0), ("A0-U15", 12000.0, 9000.0)):  # 2 and 3 times the model
+    # 2 and 3 times the model at their median jobs; A-U2's core-seconds also hold a pause
+    for name, core, cpu, median in (("A-U2", 20000.0, 10000.0, 134.0), ("A0-U15", 12000.0, 9000.0, 120.0)):
         (parts / f"{name}.csv").write_text("u_mhz\n2\n")
         pd.DataFrame(
-            {"rule": ["realization"], "jobs": [100], "core_seconds": [core], "cpu_seconds": [cpu], "median_job_s": [130.0],
+            {"rule": ["realization"], "jobs": [100], "core_seconds": [core], "cpu_seconds": [cpu], "median_job_s": [median],
              "max_job_s": [150.0], "max_rss_mb": [800.0]}
         ).to_csv(parts / f"{name}.record.csv", index=False)  # fmt: skip
     config = load_config([parts / "B-U2.yaml"], ROOT)
@@ -562,7 +564,7 @@ def test_parts_progress_reads_done_records_running_benchmarks_and_scales_the_mod
     rows = {r.part: r for r in parts_progress(parts, runs, ROOT)}
     assert list(rows) == ["A-U2", "A0-U15", "A-U45", "B-U2", "B-U15", "C-U2"]  # by grid, then U
     a, a0, a45, b, b15, c = rows.values()
-    assert (a.state, a.done, a.total, a.cpu_seconds, a.core_seconds, a.core_seconds_left) == ("done", 100, 100, 10000.0, 13400.0, 0.0)
+    assert (a.state, a.done, a.total, a.cpu_seconds, a.core_seconds, a.core_seconds_left) == ("done", 100, 100, 10000.0, 20000.0, 0.0)
     assert a0.state == "done"
     assert (b.state, b.done, b.cpu_seconds, b.core_seconds) == ("computing", 3, 5160.0, 5220.0)
     assert b.core_seconds_left == pytest.approx(97 * 120.0)
@@ -572,7 +574,7 @@ def test_parts_progress_reads_done_records_running_benchmarks_and_scales_the_mod
     text = format_parts_progress(list(rows.values()), cores=2)
     left = 97 * 120.0 + 2.0 * 6700.0 + 3.0 * 6700.0 + 25400.0 / 10700.0 * 4000.0
     assert text.splitlines()[-1] == (
-        f"Fig. 2, all parts: 203/600 realizations, 24,160 CPU-s (30,620 core-s) done, ~{left:,.0f} core-s left: "
+        f"Fig. 2, all parts: 203/600 realizations, 24,160 CPU-s (37,220 core-s) done, ~{left:,.0f} core-s left: "
         f"~{left / 7200:.1f} h on 2 cores"
     )
     script = ROOT / "workflow" / "scripts" / "campaign.py"

@@ -622,7 +622,9 @@ def parts_progress(parts_folder, runs, root) -> list[PartProgress]:
     over the done parts of the same U and as many offsets (else of the same U, else all
     done parts; unscaled where none is done): on a machine slower than the model's, the
     model alone would promise too little, and the model's share of a job's fixed cost
-    differs from the measured one.
+    differs from the measured one. A done part is measured there as its jobs times their
+    median wall time, not its total core-seconds, so that the pauses a part sat through
+    do not raise the price of the parts after it.
     """
     import pandas as pd
 
@@ -644,7 +646,7 @@ def parts_progress(parts_folder, runs, root) -> list[PartProgress]:
         rows[name] = PartProgress(name, "done", done, len(jobs), float(record["cpu_seconds"]), float(record["core_seconds"]), 0.0)
         for key in _scale_keys(u, estimate):
             pair = measured.setdefault(key, [0.0, 0.0])
-            pair[0] += float(record["core_seconds"])
+            pair[0] += float(record["median_job_s"]) * done
             pair[1] += sum(estimate.values()) * done / len(jobs)
     for name, (u, jobs, estimate) in plans.items():
         if name in rows:
