@@ -34,13 +34,8 @@ WORKFLOW_FIXTURES = {"smoke", "beyond"}
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        used = WORKFLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
-        if used:
+        if WORKFLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-        if "beyond" in used:
-            # Under ``-n 2 --dist loadgroup`` (make test-slow) the tests of one module-scoped
-            # workflow run go to one worker, which runs it once; each worker runs ``smoke``.
-            item.add_marker(pytest.mark.xdist_group("beyond"))
 
 
 @pytest.fixture(scope="session")

@@ -130,9 +130,9 @@ def run_campaign(*args):
 @pytest.mark.slow
 def test_campaign_on_the_smoke_config_draws_every_figure_and_resumes_with_nothing_to_do(tmp_path):
     """The smoke config, made smaller (2 realizations, 2 B in the B scan, Fig. 4 at N = 4
-    and 6: 45 jobs instead of 58) because the campaign's mechanics, not the figures, are
-    under test here and the slow tests are CI's largest cost; each of the 4 stages still
-    has jobs."""
+    and 6: 45 Snakemake jobs instead of 58, 18 realizations and eigenstates instead of 31)
+    because the campaign's mechanics, not the figures, are under test here and the slow
+    tests are CI's largest cost; each of the 4 stages still has jobs."""
     import yaml
 
     smaller = yaml.safe_load(SMOKE.read_text())
@@ -143,6 +143,7 @@ def test_campaign_on_the_smoke_config_draws_every_figure_and_resumes_with_nothin
     configfile.write_text(yaml.safe_dump(smaller))
     config = config_of(configfile)
     assert [bool(stage.jobs) for stage in stages(config)] == [True] * 4
+    assert len(every_job(config)) == 18
     run = tmp_path / "run"
     args = ["--directory", str(run), "--configfile", str(configfile), "--cores", "2"]
     first = run_campaign("run", *args)
