@@ -935,15 +935,16 @@ def comb_at_small_u(u: float = 2.0):
 
 @claim(
     PHYSICS,
-    "(`docs/paper/fig2.csv`, U = 2 MHz at {} of its 121 offsets, {:.2f} MHz apart at the closest and {:.2f} MHz across the "
-    "widest gap) shows that inside the line the exact mean P_n is not small against P_n^FM: over the {} offsets with "
-    "|w_MW - w_e| < dw_e - w_n its mean magnitude is {:.3f}, {:.2f} of P_n^FM's",
+    "(`docs/paper/fig2.csv`, U = 2 MHz at all {} offsets, {:.2f} MHz apart) shows that inside the line the exact mean P_n "
+    "is not small against P_n^FM: over the {} offsets with |w_MW - w_e| < dw_e - w_n its mean magnitude is {:.3f}, "
+    "{:.2f} of P_n^FM's",
 )
 def _():
     profile, inner = comb_at_small_u()
     steps = np.diff(profile.detuning_mhz)
+    assert len(profile) == 121 and np.allclose(steps, steps[0])  # "all ... offsets", one step
     exact, fm = inner.p_n_mean.abs().mean(), inner.p_n_fm.abs().mean()
-    return len(profile), steps.min(), steps.max(), len(inner), exact, exact / fm
+    return len(profile), steps[0], len(inner), exact, exact / fm
 
 
 def comb_signs(inner):
@@ -990,22 +991,29 @@ def _():
 
 @claim(
     PHYSICS,
-    "The exception is {:+.2f} MHz: {:+.3f} ± {:.3f} (SE), where P_n^FM is {:+.3f}, {:.2f} MHz from the line {} of the spin at "
-    "w_i - w_e = {:+.1f} MHz and {:.2f} MHz from the line {} of the spin at {:+.1f} MHz",
+    "The exceptions are {:+.2f} and {:+.2f} MHz, mirror images of each other: {:+.3f} ± {:.3f} (SE) and {:+.3f} ± {:.3f} "
+    "(SE), where P_n^FM is {:+.3f} and {:+.3f}, each {:.2f} MHz from a line of the outermost spin on its side ({} of the "
+    "spin at w_i - w_e = {:+.1f} MHz, {} of the spin at {:+.1f} MHz) and {:.2f} MHz from a line of the other kind; and "
+    "{:+.2f} MHz, where the exact mean, {:+.3f} ± {:.3f} (SE), is not resolved from zero",
 )
 def _():
     _, inner = comb_at_small_u()
     clear = comb_signs(inner)
-    (i,) = clear.index[~clear.follows]  # "the exception": exactly one
-    ex = clear.loc[i]
-    assert abs(ex.p_n_mean) > 2 * ex.p_n_mean_se and np.sign(ex.p_n_fm) != ex.nearer  # resolved, and P_n^FM's sign
-    near_kind, near_spin, near = line_of(ex.detuning_mhz, int(ex.nearer))
-    far_kind, far_spin, far = line_of(ex.detuning_mhz, -int(ex.nearer))
-    assert near_spin == ladder_mhz().min()  # "the outermost spin" of the prose
-    against = clear[~clear.with_fm]
-    others = against.drop(i).p_n_fm.abs()
-    assert abs(ex.p_n_fm) > others.max()  # "larger there than at any other offset where ..."
-    return ex.detuning_mhz, ex.p_n_mean, ex.p_n_mean_se, ex.p_n_fm, near, near_kind, near_spin, far, far_kind, far_spin
+    exceptions = clear[~clear.follows]
+    resolved = exceptions[exceptions.p_n_mean.abs() > 2 * exceptions.p_n_mean_se]
+    (z,) = exceptions.index.difference(resolved.index)  # one not resolved from zero
+    a, b = (resolved.loc[i] for i in resolved.index)  # two resolved, in order of offset
+    assert np.isclose(a.detuning_mhz, -b.detuning_mhz) and a.nearer == -b.nearer  # "mirror images"
+    assert (np.sign(resolved.p_n_fm) != resolved.nearer).all()  # each with P_n^FM's sign
+    (near_a, spin_a, da), (near_b, spin_b, db) = (line_of(r.detuning_mhz, int(r.nearer)) for r in (a, b))
+    far = [line_of(r.detuning_mhz, -int(r.nearer))[2] for r in (a, b)]
+    assert np.isclose(da, db) and np.isclose(*far)
+    assert {spin_a, spin_b} == {ladder_mhz().min(), ladder_mhz().max()}  # "an outermost spin" of the prose
+    others = clear[~clear.with_fm].drop(resolved.index).p_n_fm.abs()
+    assert resolved.p_n_fm.abs().min() > others.max()  # "larger than at any other offset where ..."
+    ex = exceptions.loc[z]
+    return (a.detuning_mhz, b.detuning_mhz, a.p_n_mean, a.p_n_mean_se, b.p_n_mean, b.p_n_mean_se, a.p_n_fm, b.p_n_fm, da,
+            near_a, spin_a, near_b, spin_b, far[0], ex.detuning_mhz, ex.p_n_mean, ex.p_n_mean_se)  # fmt: skip
 
 
 def fig2_grid_mhz() -> np.ndarray:
@@ -1070,7 +1078,7 @@ def _():
 @claim(
     PHYSICS,
     "One spacing of the ladder centred on it, {:.1f} to {:.1f} MHz, holds one line of each kind ({} at {:.1f} MHz, {} at "
-    "{:.1f} MHz) and {} offsets of the grid, {} of them computed so far. Over these the mean exact P_n is {:.3f}, {:.2f} "
+    "{:.1f} MHz) and {} offsets of the grid. Over these the mean exact P_n is {:.3f}, {:.2f} "
     "of P_n^FM's mean, against {:.2f} at {:.0f} MHz alone. It lies {:.1f} SE {} half of P_n^FM's mean if the offsets' "
     "errors are independent, and {:.1f} SE if they are fully correlated, which gives a mean the largest SE it can have "
     "(the offsets share their realizations); by 2 SE, {}",
@@ -1097,8 +1105,8 @@ def _():
         verdict = f"the mean is resolved {side} that half with independent errors, not at that largest SE"
     else:
         verdict = "the mean is not resolved from that half"
-    return (lo, hi, lines[0][1], lines[0][0], lines[1][1], lines[1][0], int(((grid > lo) & (grid < hi)).sum()),
-            len(window), mean, mean / (2 * half), at.p_n_mean / at.p_n_fm, at.detuning_mhz, abs(independent), side,
+    assert len(window) == int(((grid > lo) & (grid < hi)).sum())  # every offset of the window computed
+    return (lo, hi, lines[0][1], lines[0][0], lines[1][1], lines[1][0], len(window), mean, mean / (2 * half), at.p_n_mean / at.p_n_fm, at.detuning_mhz, abs(independent), side,
             abs(correlated), verdict)  # fmt: skip
 
 
@@ -1250,6 +1258,21 @@ def _():
     return counts[0], counts[1], bound(exact), bound(fitted)
 
 
+
+@claim(
+    PAPER_README,
+    "{} realizations of D-U2 at its {} offsets, each computed with both kernels: none of the {} values of P_n is the same "
+    "bit for bit, they differ by at most {} (half of them by less than {}), and a realization's populations by at most "
+    "{} of its largest population",
+)
+def _():
+    k = table("paper/kernels")
+    diff = (k.p_n_avx512 - k.p_n_haswell).abs()
+    assert (k.u_mhz == 2.0).all() and k.groupby("realization").offset.nunique().eq(k.offset.nunique()).all()
+    populations = (k.populations_max_abs_diff / k.populations_max).max()
+    return (k.realization.nunique(), k.offset.nunique(), int((diff > 0).sum()) if (diff > 0).all() else None, bound(diff.max()),
+            bound(diff.median()), bound(populations))  # fmt: skip
+
 def bound(x: float) -> str:
     """A one-digit upper bound of ``x`` > 0, as 9.4e-13 -> "1e-12"."""
     exponent = math.floor(math.log10(x))
@@ -1262,7 +1285,7 @@ def bound(x: float) -> str:
 @claim(
     README,
     "the sign of the exact P_n follows the nearest solid-effect line of a single electron, at w_i - w_n or w_i + w_n for "
-    "each electron's frequency w_i: at {} of the {} offsets done so far where a line of one kind is nearer (at {} more, "
+    "each electron's frequency w_i: at {} of the {} offsets where a line of one kind is nearer (at {} more, "
     "two lines of opposite sign are equally near)",
 )
 def _():

@@ -265,6 +265,7 @@ def test_assembled_grids_are_the_whole_grid_bit_for_bit_through_csv(tmp_path):
 
 
 def test_assemble_keeps_agreeing_overlaps_and_refuses_the_rest_naming_the_part():
+    import numpy as np
     import pandas as pd
 
     from dnpmbl.pipeline.campaign import assemble_offset_grids
@@ -275,10 +276,13 @@ def test_assemble_keeps_agreeing_overlaps_and_refuses_the_rest_naming_the_part()
     # A row two parts have (the offset of Fig. 3 in every grid's run): the fit may differ
     # within its tolerance, the first part's row is kept.
     again = fig2_like([0.5]).assign(p_n_fm=lambda f: f["p_n_fm"] * (1 + 1e-9), config_sha256="4567")
+    # ... and the other numbers by rounding: a unit in the last place (another machine's kernels)
+    again["p_n_mean"] = np.nextafter(again["p_n_mean"].to_numpy(), 10.0)
     table = assemble_offset_grids({"even": even, "odd": odd, "again": again}, points)
     assert table.equals(fig2_like(GRID).sort_values(["u_mhz", "offset"], ignore_index=True))
     cases = [
         ({"even": even, "again": fig2_like([0.5]).assign(p_n_mean=0.1)}, "again: N = 12, B = 3.35 T, U = 2 MHz, offset 0.5: p_n_mean 0.1 where even has 2.1666"),
+        ({"even": even, "again": fig2_like([0.5]).assign(p_n_mean=lambda f: f["p_n_mean"] * (1 + 1e-12))}, "again: .* offset 0.5: p_n_mean"),
         ({"even": even, "again": fig2_like([0.5]).assign(p_n_fm=lambda f: f["p_n_fm"] * 1.001)}, "again: .* offset 0.5: p_n_fm"),
         ({"even": even, "odd": fig2_like([0.25])}, "odd: N = 12, B = 3.35 T, U = 2 MHz, offset 0.25: not one of the point's 7 offsets"),
         ({"even": even, "odd": fig2_like(GRID[1::2], commit="beef")}, "odd: git_commit beef, c0ffee"),
@@ -491,8 +495,12 @@ def test_readme_record_block_is_the_shipped_record():
     for folder, block in blocks:
         table = measured_run(ROOT / folder, root=ROOT)
         assert block == measured_run_markdown(table), folder
-        assert (table.core_seconds > table.estimate_s).all()  # the README: "every row's core-s are above it"
-        parts = table[table.work.str.startswith("Fig. 2")]
+        # The README names the parts that ran on the faster (AVX-512) machine: grid D's.
+        faster = table.work.str.contains("part D-")
+        # "every row's core-s are above it, but for the parts computed on the faster machine"
+        assert (table.core_seconds > table.estimate_s)[~faster].all()
+        assert (table.core_seconds < table.estimate_s)[faster].all()
+        parts = table[table.work.str.startswith("Fig. 2") & ~faster]
         # its quick start: "the parts of Fig. 2 two to five times more, in CPU time one and a
         # half to three times"
         assert (parts.core_seconds / parts.estimate_s).between(2.0, 5.0).all()

@@ -332,6 +332,11 @@ GRID_FREE = ("iterations", "moment_mismatch", "config_sha256")
 #: How far two runs' fits of one offset may differ (relative; the fit's moment mismatch is
 #: at most 1e-9 of each moment's spread).
 GRID_FIT_RTOL = 1e-7
+#: How far two runs' other numbers of one offset may differ (relative): rounding. Parts
+#: computed on machines whose kernels round differently (AVX2 and AVX-512, with OpenBLAS's
+#: kernels pinned alike) gave the same mean, SE, SD, least and largest P_n, and bootstrap
+#: interval bounds one unit in the last place apart (an order statistic of resample means).
+GRID_EXACT_RTOL = 1e-14
 
 
 def read_figure_csv(path):
@@ -364,7 +369,8 @@ def _same_row(a, b) -> str | None:
         if isinstance(x, float) and isinstance(y, float):
             if math.isnan(x) and math.isnan(y):
                 continue
-            if column in GRID_FIT and math.isclose(x, y, rel_tol=GRID_FIT_RTOL, abs_tol=0.0):
+            rtol = GRID_FIT_RTOL if column in GRID_FIT else GRID_EXACT_RTOL
+            if math.isclose(x, y, rel_tol=rtol, abs_tol=0.0):
                 continue
         if x != y:
             return column
@@ -377,7 +383,8 @@ def assemble_offset_grids(parts: dict, point_offsets: dict, *, partial: bool = F
 
     A part has the rows of its grid and of the offsets its points were solved at for other
     figures (Fig. 3's ``mw_offset``): a row two parts have must agree, the fit within
-    :data:`GRID_FIT_RTOL`, everything else exactly; the first part's is kept.
+    :data:`GRID_FIT_RTOL`, every other number to rounding (:data:`GRID_EXACT_RTOL`) and
+    every other column exactly; the first part's is kept.
 
     Parameters
     ----------

@@ -26,6 +26,12 @@ cores=${CORES:-$(nproc)}
 [[ $cores =~ ^[1-9][0-9]*$ ]] || { echo "compute.sh: CORES must be a positive integer, got '$cores'" >&2; exit 2; }
 mkdir -p "$runs" "$parts"
 export OPENBLAS_NUM_THREADS=1
+# OpenBLAS picks its kernels by the CPU, and kernels of another width sum in another order:
+# on an AVX-512 machine P_n differs from an AVX2 machine's by ~1e-12 (relative), so parts
+# computed on two kinds of machine would not agree bit for bit at the offset they share.
+# The first seven parts ran on AVX2 machines (OpenBLAS's Haswell kernels); every part uses
+# those kernels, whatever machine it runs on (they need AVX2).
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 # One compute.sh per RUNS at a time. A Snakemake lock left in a part's run directory then
 # comes from a run that was killed (the end of a session): it is removed before resuming,
 # unless a process of that run (Snakemake or one of its jobs) is still alive.
