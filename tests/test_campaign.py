@@ -454,7 +454,7 @@ def test_measured_run_sums_each_parts_record_and_pieces_and_marks_what_was_not_k
     text = measured_run_markdown(table)
     assert "| stage 1 | 0000000 | 10 | 100 | - | - | - | - | - |" in text
     assert "| Fig. 2, part X-U2: U = 2 MHz, 3 offsets | 1111111 | 4 | 300 | 400 | 90 s | 1.5 GiB | 2 | 1 h 01 min |" in text
-    assert text.endswith("| total so far | | 14 | 400 | 400 | | | 2 | 1 h 01 min (1 of 2 rows) |\n")
+    assert text.endswith("| total | | 14 | 400 | 400 | | | 2 | 1 h 01 min (1 of 2 rows) |\n")
     (parts / "X-U2.pieces.csv").unlink()
     with pytest.raises(FileNotFoundError, match="X-U2.record.csv without X-U2.pieces.csv"):
         measured_run(tmp_path)

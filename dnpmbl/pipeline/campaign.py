@@ -568,7 +568,7 @@ def measured_run_markdown(table) -> str:
     walled = table.dropna(subset=["wall_s"])
     cored = table.dropna(subset=["core_seconds"])
     lines.append(
-        f"| total so far | | {number(table['jobs'].sum())} | {number(table['cpu_seconds'].sum())} "
+        f"| total | | {number(table['jobs'].sum())} | {number(table['cpu_seconds'].sum())} "
         f"| {number(cored['core_seconds'].sum())} | | | {number(walled['pieces'].sum())} | {_hours(walled['wall_s'].sum())} "
         f"({len(walled)} of {len(table)} rows) |" + (f" {number(table['estimate_s'].sum())} |" if estimated else "")
     )
