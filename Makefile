@@ -50,15 +50,15 @@ campaign-status: env
 
 # make test: everything but the tests marked slow (the workflow run end to end, runs killed
 # and resumed, long physics checks), within 5 minutes on 2 cores; make test-slow: those,
-# on CORES workers too (each worker runs the smoke workflow, and the beyond smoke workflow
-# if it gets one of that run's tests, once); CI runs both. make test-all: the two in one
-# serial pytest run. (--dist loadgroup would not help: with pytest 9 pytest-xdist 3.8
+# on CORES workers too, with the 10 longest listed (the smoke and beyond smoke workflows
+# run once for all workers: tests/conftest.py); CI runs both. make test-all: the two in
+# one serial pytest run. (--dist loadgroup would not help: with pytest 9 pytest-xdist 3.8
 # no longer keeps a group on one worker.)
 test: env
 	$(PY) -m pytest -q -m "not slow" -n $(CORES)
 
 test-slow: env
-	$(PY) -m pytest -q -m slow -n $(CORES)
+	$(PY) -m pytest -q -m slow -n $(CORES) --durations=10
 
 test-all: env
 	$(PY) -m pytest -q

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT, SMOKE, run_snakemake
+from conftest import ROOT, SMOKE, exclusive, lock_of, run_snakemake
 from dnpmbl.pipeline.io import REALIZATION_SCHEMA
 from dnpmbl.pipeline.readers import DataFileError, load_point, read_table
 from tablecompare import tables_equal
@@ -134,7 +134,8 @@ def test_corrupt_input_fails_its_rule_with_the_file_name_and_keep_going_finishes
     """Truncate one realization of one point: its analysis rules fail naming the file; with
     --keep-going every other job still finishes."""
     workdir = tmp_path / "run"
-    shutil.copytree(smoke, workdir, symlinks=True)
+    with exclusive(lock_of(smoke)):  # not while a test runs Snakemake in the shared run
+        shutil.copytree(smoke, workdir, symlinks=True)
     bad = workdir / "results" / "realizations" / "paper" / "N6" / "B5" / "U15" / "r0002.parquet"
     bad.write_bytes(bad.read_bytes()[:200])
     # Remove the figures, so that jobs independent of the bad point have work to do.

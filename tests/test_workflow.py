@@ -14,7 +14,7 @@ import dnpmbl
 from dnpmbl.pipeline.config import validate_config
 from dnpmbl.pipeline.readers import params_from_row
 
-from conftest import ROOT, run_snakemake
+from conftest import ROOT, exclusive, lock_of, run_snakemake, shared_run
 
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
@@ -151,7 +151,8 @@ def test_one_realization_recomputed_alone(smoke):
 
 
 def test_report_builds(smoke):
-    snakemake(smoke, "--configfile", str(ROOT / "config" / "smoke.yaml"), "--report", "results/report.html")
+    with exclusive(lock_of(smoke)):  # Snakemake in the shared run's folder: one at a time
+        snakemake(smoke, "--configfile", str(ROOT / "config" / "smoke.yaml"), "--report", "results/report.html")
     html = (smoke / "results" / "report.html").read_text(errors="ignore")
     assert "fig3" in html
     # Captions render without docutils errors (|delta M| used to read as a substitution).
@@ -160,7 +161,8 @@ def test_report_builds(smoke):
 
 
 def test_rerun_does_nothing(smoke):
-    proc = snakemake(smoke, "-n", "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"))
+    with exclusive(lock_of(smoke)):
+        proc = snakemake(smoke, "-n", "--cores", "2", "--configfile", str(ROOT / "config" / "smoke.yaml"))
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
@@ -258,11 +260,9 @@ def test_figure_pngs_are_at_least_300_dpi(smoke):
 # --- Figures S1-S5 (config/beyond_smoke.yaml) -------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def beyond(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("beyond")
-    snakemake(workdir, "--cores", "2", "--configfile", str(ROOT / "config" / "beyond_smoke.yaml"))
-    return workdir
+    return shared_run(tmp_path_factory, "beyond", ROOT / "config" / "beyond_smoke.yaml")
 
 
 def test_beyond_smoke_makes_s1_to_s5_and_nothing_of_the_paper(beyond):
