@@ -27,8 +27,9 @@ cores=${CORES:-$(nproc)}
 mkdir -p "$runs" "$parts"
 export OPENBLAS_NUM_THREADS=1
 # OpenBLAS picks its kernels by the CPU, and kernels of another width sum in another order:
-# on an AVX-512 machine P_n differs from an AVX2 machine's by ~1e-12 (relative), so parts
-# computed on two kinds of machine would not agree bit for bit at the offset they share.
+# on an AVX-512 machine OpenBLAS's own kernels gave P_n up to ~1e-11 away from its Haswell
+# kernels' (docs/paper/kernels.csv), so parts computed on two kinds of machine would not
+# agree bit for bit at the offset they share.
 # The first seven parts ran on AVX2 machines (OpenBLAS's Haswell kernels); every part uses
 # those kernels, whatever machine it runs on (they need AVX2).
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
