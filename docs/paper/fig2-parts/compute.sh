@@ -28,10 +28,10 @@ mkdir -p "$runs" "$parts"
 export OPENBLAS_NUM_THREADS=1
 # OpenBLAS picks its kernels by the CPU, and kernels of another width sum in another order:
 # on an AVX-512 machine OpenBLAS's own kernels gave P_n up to ~1e-11 away from its Haswell
-# kernels' (docs/paper/kernels.csv), so parts computed on two kinds of machine would not
-# agree bit for bit at the offset they share.
-# The first seven parts ran on AVX2 machines (OpenBLAS's Haswell kernels); every part uses
-# those kernels, whatever machine it runs on (they need AVX2).
+# kernels' (docs/paper/kernels.csv), and the Haswell kernels reproduce the first seven
+# parts' values. Every part uses those kernels, whatever machine it runs on (they need
+# AVX2), so that parts agree at the offset they share to rounding (D-U2 bit for bit in its
+# P_n statistics, D-U15 to a relative 8e-16).
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 # One compute.sh per RUNS at a time. A Snakemake lock left in a part's run directory then
 # comes from a run that was killed (the end of a session): it is removed before resuming,
