@@ -334,9 +334,9 @@ GRID_FREE = ("iterations", "moment_mismatch", "config_sha256")
 GRID_FIT_RTOL = 1e-7
 #: How far two runs' other numbers of one offset may differ (relative): rounding. Parts
 #: computed on machines whose kernels round differently (an AVX-512 one and the earlier
-#: ones, with OpenBLAS's kernels pinned alike) gave the mean, SE, SD, least and largest P_n within a relative
-#: 1e-15 (one U's parts bit for bit) and bootstrap interval bounds one unit in the last
-#: place apart (an order statistic of resample means).
+#: ones, with OpenBLAS's kernels pinned alike) gave the mean, SE, SD, least and largest P_n
+#: within a relative 1e-15 (one U's parts bit for bit) and bootstrap interval bounds one
+#: unit in the last place apart (an order statistic of resample means).
 GRID_EXACT_RTOL = 1e-14
 
 
